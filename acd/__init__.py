@@ -1,0 +1,1 @@
+"""The routing engine: pure decision logic that consumes events and returns commands."""

@@ -1,0 +1,1 @@
+"""The web application (REST, websockets, pages) and the `hotline` command line."""

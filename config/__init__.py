@@ -1,0 +1,1 @@
+"""Settings and the center definition (queues, skills, agents, IVR, hours) with their validation."""

@@ -1,0 +1,1 @@
+"""Customers, users and the durable records: call records and call events (SQLAlchemy + Alembic)."""

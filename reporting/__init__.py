@@ -1,0 +1,1 @@
+"""Reporting: figures computed from call records and call events only."""

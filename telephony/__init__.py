@@ -1,0 +1,1 @@
+"""Telephony: the carrier adapters (simulated now, SIP/RTP later) that carry out engine commands."""
