@@ -121,6 +121,6 @@ def run_virtual(
     loop = VirtualTimeLoop()
     try:
         clock = VirtualClock(loop, start)
-        return loop.run_until_complete(main(clock))  # type: ignore[arg-type]
+        return loop.run_until_complete(main(clock))
     finally:
         loop.close()

@@ -18,6 +18,13 @@ class AnswerCall(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlayPrompt(Command):
+    """Play a prompt to the caller; the next media command for this call waits for it to end."""
+
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CollectDigits(Command):
     """Play a prompt and collect up to `max_digits` keys; report `DigitsCollected`."""
 

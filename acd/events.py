@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 EndedBy = Literal["caller", "agent", "system"]
+OverflowReason = Literal["timeout", "full", "no-agents"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,7 +215,7 @@ class CallOverflowed(Event):
     queue: str
     destination: str
     wait_s: float
-    reason: Literal["timeout", "full", "no-agents"]
+    reason: OverflowReason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

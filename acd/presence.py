@@ -1,0 +1,73 @@
+"""Agent presence as a state machine: LOGGED_OUT → AVAILABLE → RESERVED → ON_CALL → WRAP_UP →
+AVAILABLE, with PAUSED(reason) reachable from most states. Pure: no clock, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class AgentState(StrEnum):
+    """Where an agent is in the presence state machine."""
+
+    LOGGED_OUT = "logged-out"
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    ON_CALL = "on-call"
+    WRAP_UP = "wrap-up"
+    PAUSED = "paused"
+
+
+_S = AgentState
+ALLOWED: dict[AgentState, frozenset[AgentState]] = {
+    _S.LOGGED_OUT: frozenset({_S.AVAILABLE, _S.PAUSED}),
+    _S.AVAILABLE: frozenset({_S.RESERVED, _S.PAUSED, _S.LOGGED_OUT}),
+    _S.RESERVED: frozenset({_S.ON_CALL, _S.AVAILABLE, _S.PAUSED, _S.LOGGED_OUT}),
+    _S.ON_CALL: frozenset({_S.WRAP_UP, _S.AVAILABLE, _S.PAUSED, _S.LOGGED_OUT}),
+    _S.WRAP_UP: frozenset({_S.AVAILABLE, _S.PAUSED, _S.LOGGED_OUT}),
+    _S.PAUSED: frozenset({_S.AVAILABLE, _S.PAUSED, _S.LOGGED_OUT}),
+}
+
+
+class InvalidTransition(ValueError):
+    """A presence change the state machine does not allow."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPresence:
+    """An agent's presence and the counters routing strategies need."""
+
+    agent_id: str
+    state: AgentState = AgentState.LOGGED_OUT
+    since: float = 0.0
+    reason: str = ""
+    call_id: str = ""
+    idle_since: float = 0.0
+    calls_handled: int = 0
+    talk_s: float = 0.0
+    no_answer_streak: int = 0
+    pending_pause: str = ""
+    pending_logout: bool = False
+
+    def transition(
+        self, to: AgentState, at: float, *, reason: str = "", call_id: str = ""
+    ) -> AgentPresence:
+        """The presence after moving to `to` at `at`; raises InvalidTransition if not allowed."""
+        if to not in ALLOWED[self.state]:
+            raise InvalidTransition(f"agent {self.agent_id}: {self.state} -> {to} is not allowed")
+        changes: dict[str, object] = {"state": to, "since": at, "reason": reason}
+        changes["call_id"] = call_id
+        if to is AgentState.AVAILABLE:
+            changes |= {"idle_since": at, "pending_pause": "", "pending_logout": False}
+        if to is AgentState.LOGGED_OUT:
+            changes |= {"pending_pause": "", "pending_logout": False, "no_answer_streak": 0}
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def time_in_state(self, now: float) -> float:
+        """Seconds spent in the current state."""
+        return max(0.0, now - self.since)
+
+    @property
+    def is_busy(self) -> bool:
+        """True while the agent holds a contact (ringing, talking or wrapping up)."""
+        return self.state in (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)

@@ -1,0 +1,75 @@
+"""The runtime that drives the engine: one inbox of events, handled strictly one at a time.
+
+Carriers, agents' desktops and the engine's timers `submit` events. For each event the runtime
+publishes it on the bus, lets the engine decide, publishes the engine's decision events and hands
+its commands to the carrier, in that order. One event at a time keeps every consumer's view
+consistent and makes simulations deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from acd.bus import EventBus
+from acd.commands import Command
+from acd.engine import Engine
+from acd.events import Event
+
+
+class CarrierPort(Protocol):
+    """What the engine needs from telephony: carry out a command (simulated or over SIP)."""
+
+    async def execute(self, command: Command) -> None:
+        """Carry out one command; results come back later as events."""
+
+
+class Inbox:
+    """The queue of events waiting to be handled."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+
+    def submit(self, event: Event) -> None:
+        """Add an event (safe from callbacks and timers)."""
+        self._queue.put_nowait(event)
+
+    async def get(self) -> Event:
+        """The next event."""
+        return await self._queue.get()
+
+    def done(self) -> None:
+        """Mark the last event handled."""
+        self._queue.task_done()
+
+    async def drained(self) -> None:
+        """Wait until every submitted event has been handled."""
+        await self._queue.join()
+
+
+class Runtime:
+    """Feeds the inbox through the bus, the engine and the carrier."""
+
+    def __init__(self, inbox: Inbox, bus: EventBus, engine: Engine, carrier: CarrierPort) -> None:
+        self.inbox = inbox
+        self.bus = bus
+        self.engine = engine
+        self.carrier = carrier
+
+    async def step(self, event: Event) -> None:
+        """Handle one event completely."""
+        await self.bus.publish(event)
+        for output in await self.engine.handle(event):
+            if isinstance(output, Event):
+                await self.bus.publish(output)
+            else:
+                await self.carrier.execute(output)
+
+    async def run(self) -> None:
+        """Handle events until cancelled."""
+        while True:
+            event = await self.inbox.get()
+            try:
+                await self.step(event)
+            finally:
+                self.inbox.done()

@@ -1,0 +1,133 @@
+"""The `StateStore`: where presence and waiting contacts live, so they outlive any one object.
+
+The in-memory store is the embedded default (one process). A Redis store with the same contract
+lets several processes share the state; `reserve_agent` is the one operation that must be atomic.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import replace
+from typing import Protocol
+
+from acd.contacts import WaitingContact
+from acd.presence import AgentPresence, AgentState
+
+
+class StateStore(Protocol):
+    """Agent presence and waiting contacts, shared by every engine that routes for a center."""
+
+    async def get_agent(self, agent_id: str) -> AgentPresence | None:
+        """The agent's presence, or None if it was never stored."""
+
+    async def put_agent(self, presence: AgentPresence) -> None:
+        """Store an agent's presence."""
+
+    async def agents(self) -> list[AgentPresence]:
+        """Every stored agent."""
+
+    async def available_agents(self) -> list[AgentPresence]:
+        """Agents in AVAILABLE state."""
+
+    async def reserve_agent(self, agent_id: str, call_id: str, at: float) -> AgentPresence | None:
+        """Atomically move an AVAILABLE agent to RESERVED for `call_id`; None if not available."""
+
+    async def add_waiting(self, contact: WaitingContact) -> int:
+        """Add a contact to its queue; returns its 1-based position."""
+
+    async def update_waiting(self, contact: WaitingContact) -> None:
+        """Replace a waiting contact (same call id and queue)."""
+
+    async def remove_waiting(self, call_id: str) -> WaitingContact | None:
+        """Take a contact out of its queue; None if it was not waiting."""
+
+    async def get_waiting(self, call_id: str) -> WaitingContact | None:
+        """A waiting contact by call id."""
+
+    async def waiting(self, queue: str) -> list[WaitingContact]:
+        """A queue's contacts in service order."""
+
+    async def next_seq(self) -> int:
+        """A number that increases with every call, to break ties between equal enqueue times."""
+
+
+class MemoryStateStore:
+    """The embedded `StateStore`: plain dictionaries, one process."""
+
+    def __init__(self) -> None:
+        self._agents: dict[str, AgentPresence] = {}
+        self._available: dict[str, AgentPresence] = {}
+        self._by_call: dict[str, WaitingContact] = {}
+        self._queues: dict[str, list[tuple[tuple[int, float, int], str]]] = {}
+        self._seq = 0
+
+    async def get_agent(self, agent_id: str) -> AgentPresence | None:
+        """The agent's presence, or None."""
+        return self._agents.get(agent_id)
+
+    async def put_agent(self, presence: AgentPresence) -> None:
+        """Store an agent's presence."""
+        self._agents[presence.agent_id] = presence
+        if presence.state is AgentState.AVAILABLE:
+            self._available[presence.agent_id] = presence
+        else:
+            self._available.pop(presence.agent_id, None)
+
+    async def agents(self) -> list[AgentPresence]:
+        """Every stored agent."""
+        return list(self._agents.values())
+
+    async def available_agents(self) -> list[AgentPresence]:
+        """Agents in AVAILABLE state."""
+        return list(self._available.values())
+
+    async def reserve_agent(self, agent_id: str, call_id: str, at: float) -> AgentPresence | None:
+        """Move an AVAILABLE agent to RESERVED (atomic: nothing else runs in between)."""
+        current = self._available.get(agent_id)
+        if current is None:
+            return None
+        reserved = current.transition(AgentState.RESERVED, at, call_id=call_id)
+        await self.put_agent(reserved)
+        return reserved
+
+    async def add_waiting(self, contact: WaitingContact) -> int:
+        """Insert in service order; returns the 1-based position."""
+        entries = self._queues.setdefault(contact.queue, [])
+        entry = (contact.order_key(), contact.call_id)
+        bisect.insort(entries, entry)
+        self._by_call[contact.call_id] = contact
+        return entries.index(entry) + 1
+
+    async def update_waiting(self, contact: WaitingContact) -> None:
+        """Replace a contact; its place in the queue does not change."""
+        old = self._by_call[contact.call_id]
+        if old.order_key() != contact.order_key() or old.queue != contact.queue:
+            raise ValueError("update_waiting cannot move a contact; remove and add it instead")
+        self._by_call[contact.call_id] = contact
+
+    async def remove_waiting(self, call_id: str) -> WaitingContact | None:
+        """Take a contact out of its queue."""
+        contact = self._by_call.pop(call_id, None)
+        if contact is not None:
+            entries = self._queues[contact.queue]
+            index = bisect.bisect_left(entries, (contact.order_key(), call_id))
+            del entries[index]
+        return contact
+
+    async def get_waiting(self, call_id: str) -> WaitingContact | None:
+        """A waiting contact by call id."""
+        return self._by_call.get(call_id)
+
+    async def waiting(self, queue: str) -> list[WaitingContact]:
+        """A queue's contacts in service order."""
+        return [self._by_call[call_id] for _, call_id in self._queues.get(queue, [])]
+
+    async def next_seq(self) -> int:
+        """An increasing tie-breaker."""
+        self._seq += 1
+        return self._seq
+
+
+def with_offer(contact: WaitingContact, agent_id: str) -> WaitingContact:
+    """The contact, now ringing `agent_id` (empty: ringing no one)."""
+    return replace(contact, offered_to=agent_id)
