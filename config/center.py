@@ -1,7 +1,7 @@
 """The center definition: what a center file (TOML) declares, as typed, validated models.
 
 Cross-references (a queue named as an overflow target, a skill required by a queue) are checked in
-`config.center_check`; this module holds the shapes and the checks local to one value.
+`config.center_file`; this module holds the shapes and the checks local to one value.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 DESTINATION_FORMS = "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX' or 'hangup'"
 _DESTINATION = re.compile(r"^(queue|menu|voicemail):([A-Za-z0-9_.-]+)$|^(voicemail|hangup)$")
@@ -58,6 +58,8 @@ def _destination(value: object) -> object:
     return Destination.parse(value) if isinstance(value, str) else value
 
 
+# A destination given as text in a mapping; parsed per entry so an error names the entry's key.
+DestinationText = Annotated[Destination, BeforeValidator(_destination)]
 SkillLevel = Annotated[int, Field(ge=1, le=5)]
 
 
@@ -108,20 +110,13 @@ class MenuDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: str
-    options: dict[str, Destination] = Field(default_factory=dict)
+    options: dict[str, DestinationText] = Field(default_factory=dict)
     timeout_s: float = Field(5.0, gt=0)
     retries: int = Field(2, ge=0)
     default: Destination
     invalid_prompt: str = "invalid-choice"
 
     _parse_default = field_validator("default", mode="before")(_destination)
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _parse_options(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {key: _destination(dest) for key, dest in value.items()}
-        return value
 
     @field_validator("options")
     @classmethod
@@ -183,12 +178,5 @@ class Center(BaseModel):
     queues: dict[str, QueueDef] = Field(default_factory=dict)
     agents: dict[str, AgentDef] = Field(default_factory=dict)
     menus: dict[str, MenuDef] = Field(default_factory=dict)
-    numbers: dict[str, Destination] = Field(default_factory=dict)
+    numbers: dict[str, DestinationText] = Field(default_factory=dict)
     hours: HoursDef = Field(default_factory=HoursDef)
-
-    @field_validator("numbers", mode="before")
-    @classmethod
-    def _parse_numbers(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {key: _destination(dest) for key, dest in value.items()}
-        return value

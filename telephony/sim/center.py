@@ -63,7 +63,9 @@ class SimulatedCenter:
     @property
     def agent_ids(self) -> tuple[str, ...]:
         """The agents the simulation logs in."""
-        return self.profile.agent_ids or tuple(self.center.agents)
+        if self.profile.agent_ids is not None:
+            return self.profile.agent_ids
+        return tuple(self.center.agents)
 
     async def start(self, until: float | None = None) -> None:
         """Log the agents in and start generating calls (until `until`, epoch s, if given)."""
