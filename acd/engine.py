@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import structlog
 
 from acd import events as ev
-from acd.clock import Clock, Timer
+from acd.calls import CallSession, Output
+from acd.clock import Clock
 from acd.commands import (
     AnswerCall,
     Bridge,
     CancelOffer,
-    CollectDigits,
-    Command,
     Enqueue,
     Hangup,
     OfferToAgent,
@@ -31,34 +30,16 @@ from acd.commands import (
 )
 from acd.contacts import WaitingContact
 from acd.hours import is_open
+from acd.ivr import Retry, ask, choose
+from acd.matching import candidates, qualified_levels, service_order
 from acd.presence import AgentPresence, AgentState
+from acd.presence_keeper import PresenceKeeper
 from acd.state import StateStore, with_offer
-from acd.strategies import Candidate, StrategyContext, pick_agent, skill_level
+from acd.strategies import StrategyContext, pick_agent
 from config.center import Center, Destination
 
-Output = Command | ev.Event
 Post = Callable[[ev.Event], None]
 log = structlog.get_logger(__name__)
-
-
-@dataclass(slots=True)
-class CallSession:
-    """What the engine remembers about one live call."""
-
-    call_id: str
-    ani: str
-    dnis: str
-    arrived_at: float
-    answered: bool = False
-    menu: str = ""
-    tries: int = 0
-    queue: str = ""
-    first_queued_at: float | None = None
-    agent_id: str = ""
-    connected_at: float | None = None
-    completed: bool = False
-    outcome: str = "ivr"
-    timers: dict[str, Timer] = field(default_factory=dict)
 
 
 class Engine:
@@ -77,23 +58,17 @@ class Engine:
         self._store = store
         self._clock = clock
         self._post = post
-        self._rng = rng or random.Random()
+        self._presence = PresenceKeeper(center, store, clock)
         self._calls: dict[str, CallSession] = {}
-        self._levels = {
-            name: {
-                agent_id: level
-                for agent_id, agent in center.agents.items()
-                if (level := skill_level(agent.skills, queue.skills)) is not None
-            }
-            for name, queue in center.queues.items()
-        }
-        self._strategy_ctx = {name: StrategyContext(self._rng) for name in center.queues}
+        self._levels = qualified_levels(center)
+        rng = rng or random.Random()
+        self._strategy_ctx = {name: StrategyContext(rng) for name in center.queues}
         self._handlers: dict[type[ev.Event], Callable[[Any, list[Output]], Awaitable[None]]] = {
             ev.CallOffered: self._on_offered,
             ev.DigitsCollected: self._on_digits,
             ev.AgentAnswered: self._on_agent_answered,
-            ev.OfferDeclined: self._on_declined,
-            ev.RingTimedOut: self._on_ring_timeout,
+            ev.OfferDeclined: self._on_no_answer,
+            ev.RingTimedOut: self._on_no_answer,
             ev.CallEnded: self._on_ended,
             ev.VoicemailRecorded: self._on_voicemail,
             ev.MaxWaitExpired: self._on_max_wait,
@@ -154,48 +129,33 @@ class Engine:
         self._answer(call, out)
         if dest.kind == "menu":
             call.menu, call.tries = dest.name, 0
-            self._ask(call, out)
+            out.extend(ask(self.center.menus[dest.name], call.call_id))
         elif dest.kind == "voicemail":
             call.outcome = "voicemail"
             if prompt:
                 out.append(PlayPrompt(call_id=call.call_id, prompt=prompt))
             out.append(RecordVoicemail(call_id=call.call_id, mailbox=dest.name))
         else:
-            out.append(
-                Hangup(call_id=call.call_id, cause=f"routed to hangup by {source}", prompt=prompt)
-            )
+            cause = f"routed to hangup by {source}"
+            out.append(Hangup(call_id=call.call_id, cause=cause, prompt=prompt))
 
     def _answer(self, call: CallSession, out: list[Output]) -> None:
         if not call.answered:
             call.answered = True
             out.append(AnswerCall(call_id=call.call_id))
 
-    def _ask(self, call: CallSession, out: list[Output], *, prefix: str = "") -> None:
-        menu = self.center.menus[call.menu]
-        if prefix:
-            out.append(PlayPrompt(call_id=call.call_id, prompt=prefix))
-        out.append(
-            CollectDigits(
-                call_id=call.call_id, prompt=menu.prompt, max_digits=1, timeout_s=menu.timeout_s
-            )
-        )
-
     async def _on_digits(self, event: ev.DigitsCollected, out: list[Output]) -> None:
         call = self._calls.get(event.call_id)
         if call is None or not call.menu:
             return
         menu = self.center.menus[call.menu]
-        choice = menu.options.get(event.digits)
-        source = f"menu:{call.menu}"
-        if choice is not None:
-            call.menu = ""
-            await self._goto(call, choice, source, out)
-        elif call.tries < menu.retries:
+        step = choose(menu, event.digits, call.tries)
+        if isinstance(step, Retry):
             call.tries += 1
-            self._ask(call, out, prefix=menu.invalid_prompt if event.digits else "")
-        else:
-            call.menu = ""
-            await self._goto(call, menu.default, source, out)
+            out.extend(ask(menu, call.call_id, prefix=step.prefix))
+            return
+        source, call.menu = f"menu:{call.menu}", ""
+        await self._goto(call, step, source, out)
 
     async def _on_voicemail(self, event: ev.VoicemailRecorded, out: list[Output]) -> None:
         call = self._calls.get(event.call_id)
@@ -208,13 +168,13 @@ class Engine:
         queue = self.center.queues[queue_name]
         now = self._now()
         call.queue = queue_name
-        if queue.max_length is not None and len(await self._store.waiting(queue_name)) >= (
-            queue.max_length
-        ):
+        waiting = await self._store.waiting(queue_name)
+        if queue.max_length is not None and len(waiting) >= queue.max_length:
             await self._overflow(call, "full", out)
             return
         self._answer(call, out)
-        call.first_queued_at = now if call.first_queued_at is None else call.first_queued_at
+        if call.first_queued_at is None:
+            call.first_queued_at = now
         call.outcome = "abandoned"
         contact = WaitingContact(
             call_id=call.call_id,
@@ -255,32 +215,31 @@ class Engine:
     async def _overflow(
         self, call: CallSession, reason: ev.OverflowReason, out: list[Output]
     ) -> None:
-        queue = self.center.queues[call.queue]
-        wait = self._now() - call.first_queued_at if call.first_queued_at is not None else 0.0
+        overflow = self.center.queues[call.queue].overflow
         out.append(
             ev.CallOverflowed(
                 at=self._now(),
                 call_id=call.call_id,
                 queue=call.queue,
-                destination=str(queue.overflow),
-                wait_s=wait,
+                destination=str(overflow),
+                wait_s=call.wait_s(self._now()),
                 reason=reason,
             )
         )
         call.outcome = "overflow"
-        await self._goto(call, queue.overflow, f"overflow:{call.queue}", out)
+        await self._goto(call, overflow, f"overflow:{call.queue}", out)
 
     async def _leave_queue(self, contact: WaitingContact, out: list[Output]) -> None:
         """Take a contact out of its queue, stopping any phone it rings."""
         await self._store.remove_waiting(contact.call_id)
         call = self._calls[contact.call_id]
-        self._cancel_timer(call, "max-wait")
+        call.cancel_timer("max-wait")
         if contact.offered_to:
-            self._cancel_timer(call, "ring")
+            call.cancel_timer("ring")
             out.append(CancelOffer(call_id=contact.call_id, agent_id=contact.offered_to))
             agent = await self._store.get_agent(contact.offered_to)
             if agent is not None and agent.state is AgentState.RESERVED:
-                await self._after_work(agent, out, keep_idle_since=True)
+                await self._presence.after_work(agent, out, keep_idle_since=True)
 
     # --- offering to agents --------------------------------------------------------------------
 
@@ -289,36 +248,21 @@ class Engine:
         free = {agent.agent_id: agent for agent in await self._store.available_agents()}
         if not free:
             return
-        for contact in await self._waiting_in_service_order():
-            if contact.offered_to:
-                continue
-            candidates = [
-                Candidate(free[agent_id], level)
-                for agent_id, level in self._levels[contact.queue].items()
-                if agent_id in free
-            ]
-            if not candidates:
+        waiting = {name: await self._store.waiting(name) for name in self.center.queues}
+        for contact in service_order(self.center, waiting):
+            qualified = candidates(self._levels[contact.queue], free)
+            if contact.offered_to or not qualified:
                 continue
             strategy = self.center.queues[contact.queue].strategy
-            chosen = pick_agent(strategy, candidates, self._strategy_ctx[contact.queue])
+            chosen = pick_agent(strategy, qualified, self._strategy_ctx[contact.queue])
             if await self._offer(contact, chosen.presence.agent_id, out):
                 del free[chosen.presence.agent_id]
             if not free:
                 return
 
-    async def _waiting_in_service_order(self) -> list[WaitingContact]:
-        contacts: list[tuple[int, tuple[int, float, int], WaitingContact]] = []
-        for name, queue in self.center.queues.items():
-            contacts.extend(
-                (-queue.priority, c.order_key(), c) for c in await self._store.waiting(name)
-            )
-        contacts.sort(key=lambda item: (item[0], item[1]))
-        return [item[2] for item in contacts]
-
     async def _offer(self, contact: WaitingContact, agent_id: str, out: list[Output]) -> bool:
         now = self._now()
-        reserved = await self._store.reserve_agent(agent_id, contact.call_id, now)
-        if reserved is None:
+        if await self._store.reserve_agent(agent_id, contact.call_id, now) is None:
             return False
         await self._store.update_waiting(with_offer(contact, agent_id))
         queue = self.center.queues[contact.queue]
@@ -326,7 +270,7 @@ class Engine:
             ev.AgentStateChanged(
                 at=now,
                 agent_id=agent_id,
-                state=reserved.state,
+                state=AgentState.RESERVED,
                 previous=AgentState.AVAILABLE,
                 call_id=contact.call_id,
             )
@@ -343,9 +287,8 @@ class Engine:
                 ring_timeout_s=queue.ring_timeout_s,
             )
         )
-        call = self._calls[contact.call_id]
         self._start_timer(
-            call,
+            self._calls[contact.call_id],
             "ring",
             queue.ring_timeout_s,
             lambda: ev.RingTimedOut(at=self._now(), call_id=contact.call_id, agent_id=agent_id),
@@ -359,60 +302,58 @@ class Engine:
             log.info("stale answer ignored", call_id=event.call_id, agent_id=event.agent_id)
             return
         await self._store.remove_waiting(event.call_id)
-        self._cancel_timer(call, "ring")
-        self._cancel_timer(call, "max-wait")
+        call.cancel_timer("ring")
+        call.cancel_timer("max-wait")
         agent = await self._store.get_agent(event.agent_id)
         assert agent is not None
-        await self._set_state(
+        await self._presence.set_state(
             agent, AgentState.ON_CALL, out, call_id=call.call_id, no_answer_streak=0
         )
         call.agent_id, call.connected_at, call.outcome = event.agent_id, event.at, "answered"
-        assert call.first_queued_at is not None
         out.append(
             ev.CallConnected(
                 at=event.at,
                 call_id=call.call_id,
                 agent_id=event.agent_id,
                 queue=contact.queue,
-                wait_s=event.at - call.first_queued_at,
+                wait_s=call.wait_s(event.at),
             )
         )
         out.append(Bridge(call_id=call.call_id, agent_id=event.agent_id))
 
-    async def _on_declined(self, event: ev.OfferDeclined, out: list[Output]) -> None:
-        await self._ring_no_answer(event.call_id, event.agent_id, out)
-
-    async def _on_ring_timeout(self, event: ev.RingTimedOut, out: list[Output]) -> None:
+    async def _on_no_answer(
+        self, event: ev.RingTimedOut | ev.OfferDeclined, out: list[Output]
+    ) -> None:
         await self._ring_no_answer(event.call_id, event.agent_id, out)
 
     async def _ring_no_answer(self, call_id: str, agent_id: str, out: list[Output]) -> None:
+        """The offer failed: the contact keeps its place; the agent may be auto-paused."""
         contact = await self._store.get_waiting(call_id)
-        if contact is None or contact.offered_to != agent_id:
+        agent = await self._store.get_agent(agent_id)
+        if contact is None or agent is None or contact.offered_to != agent_id:
             return
-        call = self._calls[call_id]
-        self._cancel_timer(call, "ring")
+        self._calls[call_id].cancel_timer("ring")
         await self._store.update_waiting(with_offer(contact, ""))
         out.append(CancelOffer(call_id=call_id, agent_id=agent_id))
-        agent = await self._store.get_agent(agent_id)
-        assert agent is not None
-        ring_s = self._now() - agent.since
         out.append(
             ev.RingNoAnswer(
                 at=self._now(),
                 call_id=call_id,
                 agent_id=agent_id,
                 queue=contact.queue,
-                ring_s=ring_s,
+                ring_s=agent.time_in_state(self._now()),
             )
         )
         streak = agent.no_answer_streak + 1
         limit = self.center.queues[contact.queue].auto_pause_after
         if limit and streak >= limit:
-            await self._set_state(
+            await self._presence.set_state(
                 agent, AgentState.PAUSED, out, reason="no-answer", no_answer_streak=streak
             )
         else:
-            await self._set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=streak)
+            await self._presence.set_state(
+                agent, AgentState.AVAILABLE, out, no_answer_streak=streak
+            )
         await self._dispatch(out)
 
     # --- the end of a call ---------------------------------------------------------------------
@@ -427,27 +368,22 @@ class Engine:
         contact = await self._store.get_waiting(event.call_id)
         if contact is not None:
             await self._leave_queue(contact, out)
-            assert call.first_queued_at is not None
-            position = await self._position(contact)
+            ahead = [
+                c
+                for c in await self._store.waiting(contact.queue)
+                if c.order_key() < contact.order_key()
+            ]
             out.append(
                 ev.CallAbandoned(
                     at=event.at,
                     call_id=call.call_id,
                     queue=contact.queue,
-                    wait_s=event.at - call.first_queued_at,
-                    position=position,
+                    wait_s=call.wait_s(event.at),
+                    position=len(ahead) + 1,
                 )
             )
             await self._dispatch(out)
         self._finish(call, out)
-
-    async def _position(self, contact: WaitingContact) -> int:
-        ahead = [
-            c
-            for c in await self._store.waiting(contact.queue)
-            if c.order_key() < contact.order_key()
-        ]
-        return len(ahead) + 1
 
     async def _complete(self, call: CallSession, event: ev.CallEnded, out: list[Output]) -> None:
         assert call.connected_at is not None
@@ -465,12 +401,10 @@ class Engine:
         )
         agent = await self._store.get_agent(call.agent_id)
         assert agent is not None
-        agent_done = replace(
-            agent, calls_handled=agent.calls_handled + 1, talk_s=agent.talk_s + talk
-        )
+        agent = replace(agent, calls_handled=agent.calls_handled + 1, talk_s=agent.talk_s + talk)
         wrap_s = self.center.queues[call.queue].wrap_up_s
         if wrap_s > 0:
-            await self._set_state(agent_done, AgentState.WRAP_UP, out, call_id=call.call_id)
+            await self._presence.set_state(agent, AgentState.WRAP_UP, out, call_id=call.call_id)
             self._start_timer(
                 call,
                 "wrap-up",
@@ -480,8 +414,8 @@ class Engine:
                 ),
             )
         else:
-            await self._store.put_agent(agent_done)
-            await self._end_wrap_up(call, agent_done, out)
+            await self._store.put_agent(agent)
+            await self._end_wrap_up(call, agent, out)
 
     async def _on_wrap_up_expired(self, event: ev.WrapUpExpired, out: list[Output]) -> None:
         agent = await self._store.get_agent(event.agent_id)
@@ -493,7 +427,11 @@ class Engine:
     async def _end_wrap_up(
         self, call: CallSession, agent: AgentPresence, out: list[Output]
     ) -> None:
-        self._cancel_timer(call, "wrap-up")
+        self._close_wrap_up(call, agent, out)
+        await self._presence.after_work(agent, out)
+        await self._dispatch(out)
+
+    def _close_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         wrap_s = agent.time_in_state(self._now()) if agent.state is AgentState.WRAP_UP else 0.0
         out.append(
             ev.WrapUpEnded(
@@ -501,124 +439,69 @@ class Engine:
             )
         )
         self._finish(call, out)
-        await self._after_work(agent, out)
-        await self._dispatch(out)
 
     def _finish(self, call: CallSession, out: list[Output]) -> None:
-        for timer in call.timers.values():
-            timer.cancel()
+        call.cancel_timers()
         self._calls.pop(call.call_id, None)
         out.append(ev.CallFinished(at=self._now(), call_id=call.call_id, outcome=call.outcome))
 
     # --- agents --------------------------------------------------------------------------------
 
-    async def _agent(self, agent_id: str) -> AgentPresence | None:
-        if agent_id not in self.center.agents:
-            log.warning("unknown agent ignored", agent_id=agent_id)
-            return None
-        return await self._store.get_agent(agent_id) or AgentPresence(agent_id, since=self._now())
-
     async def _on_login(self, event: ev.AgentLoginRequested, out: list[Output]) -> None:
-        agent = await self._agent(event.agent_id)
+        agent = await self._presence.lookup(event.agent_id)
         if agent is not None and agent.state is AgentState.LOGGED_OUT:
-            await self._set_state(agent, AgentState.AVAILABLE, out)
+            await self._presence.set_state(agent, AgentState.AVAILABLE, out)
             await self._dispatch(out)
 
     async def _on_logout(self, event: ev.AgentLogoutRequested, out: list[Output]) -> None:
-        agent = await self._agent(event.agent_id)
+        agent = await self._presence.lookup(event.agent_id)
         if agent is None or agent.state is AgentState.LOGGED_OUT:
             return
         if agent.state is AgentState.ON_CALL:
             await self._store.put_agent(replace(agent, pending_logout=True))
             return
-        await self._release_agent(agent, out)
-        agent = await self._store.get_agent(event.agent_id)
-        assert agent is not None
-        await self._set_state(agent, AgentState.LOGGED_OUT, out)
+        agent = await self._release_agent(agent, out)
+        await self._presence.set_state(agent, AgentState.LOGGED_OUT, out)
+        await self._dispatch(out)
 
     async def _on_pause(self, event: ev.AgentPauseRequested, out: list[Output]) -> None:
-        agent = await self._agent(event.agent_id)
+        agent = await self._presence.lookup(event.agent_id)
         if agent is None or agent.state is AgentState.LOGGED_OUT:
             return
         if agent.state in (AgentState.ON_CALL, AgentState.WRAP_UP):
             await self._store.put_agent(replace(agent, pending_pause=event.reason))
             return
-        await self._release_agent(agent, out)
-        agent = await self._store.get_agent(event.agent_id)
-        assert agent is not None
-        await self._set_state(agent, AgentState.PAUSED, out, reason=event.reason)
+        agent = await self._release_agent(agent, out)
+        await self._presence.set_state(agent, AgentState.PAUSED, out, reason=event.reason)
+        await self._dispatch(out)
 
     async def _on_ready(self, event: ev.AgentReadyRequested, out: list[Output]) -> None:
-        agent = await self._agent(event.agent_id)
+        agent = await self._presence.lookup(event.agent_id)
         if agent is None:
             return
-        if agent.state is AgentState.WRAP_UP:
-            call = self._calls.get(agent.call_id)
+        if agent.state is AgentState.WRAP_UP and agent.call_id in self._calls:
             agent = replace(agent, pending_pause="", pending_logout=False)
             await self._store.put_agent(agent)
-            if call is not None:
-                await self._end_wrap_up(call, agent, out)
+            await self._end_wrap_up(self._calls[agent.call_id], agent, out)
         elif agent.state is AgentState.PAUSED:
-            await self._set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=0)
+            await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=0)
             await self._dispatch(out)
 
-    async def _release_agent(self, agent: AgentPresence, out: list[Output]) -> None:
-        """Free an agent from a ringing offer or a wrap-up before they pause or log out."""
-        if agent.state is AgentState.RESERVED:
-            await self._ring_no_answer(agent.call_id, agent.agent_id, out)
+    async def _release_agent(self, agent: AgentPresence, out: list[Output]) -> AgentPresence:
+        """Free an agent from a ringing offer or a wrap-up before a pause or logout.
+
+        The contact keeps its place and is offered again once the agent's new state is stored.
+        """
+        contact = await self._store.get_waiting(agent.call_id) if agent.call_id else None
+        if agent.state is AgentState.RESERVED and contact and contact.offered_to == agent.agent_id:
+            self._calls[contact.call_id].cancel_timer("ring")
+            await self._store.update_waiting(with_offer(contact, ""))
+            out.append(CancelOffer(call_id=contact.call_id, agent_id=agent.agent_id))
         elif agent.state is AgentState.WRAP_UP and agent.call_id in self._calls:
-            call = self._calls[agent.call_id]
-            self._cancel_timer(call, "wrap-up")
-            out.append(
-                ev.WrapUpEnded(
-                    at=self._now(),
-                    call_id=call.call_id,
-                    agent_id=agent.agent_id,
-                    wrap_s=agent.time_in_state(self._now()),
-                )
-            )
-            self._finish(call, out)
+            self._close_wrap_up(self._calls[agent.call_id], agent, out)
+        return agent
 
-    async def _after_work(
-        self, agent: AgentPresence, out: list[Output], *, keep_idle_since: bool = False
-    ) -> None:
-        """Where an agent goes when a contact is done: a pending pause or logout, else ready."""
-        if agent.pending_logout:
-            await self._set_state(agent, AgentState.LOGGED_OUT, out)
-        elif agent.pending_pause:
-            await self._set_state(agent, AgentState.PAUSED, out, reason=agent.pending_pause)
-        elif keep_idle_since:
-            await self._set_state(agent, AgentState.AVAILABLE, out, idle_since=agent.idle_since)
-        else:
-            await self._set_state(agent, AgentState.AVAILABLE, out)
-
-    async def _set_state(
-        self,
-        agent: AgentPresence,
-        to: AgentState,
-        out: list[Output],
-        *,
-        reason: str = "",
-        call_id: str = "",
-        **counters: Any,
-    ) -> AgentPresence:
-        new = agent.transition(to, self._now(), reason=reason, call_id=call_id)
-        if counters:
-            new = replace(new, **counters)
-        await self._store.put_agent(new)
-        out.append(
-            ev.AgentStateChanged(
-                at=self._now(),
-                agent_id=agent.agent_id,
-                state=to,
-                previous=agent.state,
-                reason=reason,
-                call_id=call_id,
-            )
-        )
-        return new
-
-    # --- timers --------------------------------------------------------------------------------
+    # --- time ----------------------------------------------------------------------------------
 
     def _now(self) -> float:
         return self._clock.now()
@@ -626,10 +509,4 @@ class Engine:
     def _start_timer(
         self, call: CallSession, name: str, delay: float, make_event: Callable[[], ev.Event]
     ) -> None:
-        self._cancel_timer(call, name)
-        call.timers[name] = self._clock.call_later(delay, lambda: self._post(make_event()))
-
-    def _cancel_timer(self, call: CallSession, name: str) -> None:
-        timer = call.timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
+        call.start_timer(self._clock, name, delay, lambda: self._post(make_event()))

@@ -239,3 +239,33 @@ def test_given_simultaneous_calls_then_no_agent_is_ever_offered_two_at_once():
         record = next(r for r in outcome.records if r.call_id == ring.call_id)
         busy_until = record.wrap_up_ended_at or record.ended_at or ring.at
     assert all(r.outcome == "answered" for r in outcome.records)
+
+
+def test_given_an_agent_pausing_while_the_phone_rings_then_the_call_goes_to_another_agent():
+    center = make_center(support={"ring_timeout_s": 30})
+    center = center.model_copy(
+        update={
+            "agents": {
+                **center.agents,
+                "zhao": AgentDef(name="Zhao Lei", extension="1004", skills={"support": 1}),
+            }
+        }
+    )
+    actions = [(2.0, lambda at: ev.AgentPauseRequested(at=at, agent_id="wang", reason="break"))]
+    no_answer = SimulationProfile(
+        arrival_rate_per_s=0.0,
+        callers=CallerBehaviour(patience=None),
+        agents=AgentBehaviour(ring_delay=Duration(5.0, fixed=True)),
+        agent_ids=("wang", "zhao"),
+    )
+    outcome = run_scenario(
+        center,
+        [ScriptedCall(after_s=1, dnis=SUPPORT_LINE, talk_s=10)],
+        profile=no_answer,
+        actions=actions,
+    )
+    rings = [e.agent_id for e in outcome.of_type(ev.AgentRinging)]
+    assert rings == ["wang", "zhao"]
+    assert outcome.record().agent_id == "zhao"
+    wang = [e for e in outcome.of_type(ev.AgentStateChanged) if e.agent_id == "wang"]
+    assert [e.state for e in wang][:3] == ["available", "reserved", "paused"]
