@@ -1,0 +1,1 @@
+"""Alembic migrations of the Hotline database (run them with `hotline db upgrade`)."""
