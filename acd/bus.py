@@ -26,7 +26,12 @@ class EventBus:
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Call `handler` for every event from now on; returns a function that unsubscribes."""
         self._handlers.append(handler)
-        return lambda: self._handlers.remove(handler)
+
+        def unsubscribe() -> None:
+            if handler in self._handlers:
+                self._handlers.remove(handler)
+
+        return unsubscribe
 
     async def publish(self, event: Event) -> None:
         """Deliver `event` to every handler, in subscription order."""
@@ -34,7 +39,9 @@ class EventBus:
             try:
                 await handler(event)
             except Exception:
-                log.exception("event handler failed", handler=repr(handler), event=repr(event))
+                log.exception(
+                    "event handler failed", handler=repr(handler), failed_event=repr(event)
+                )
 
     async def stream(self, maxsize: int = 1000) -> AsyncIterator[Event]:
         """Iterate over events as they come (for slow consumers such as websockets).

@@ -15,6 +15,8 @@ def is_open(hours: HoursDef, timezone: str, at: float) -> bool:
     local = datetime.fromtimestamp(at, tz=ZoneInfo(timezone))
     if local.date() in {date.fromisoformat(day) for day in hours.holidays}:
         return False
+    if not hours.weekly:
+        return True  # no weekly hours: open all day, every day but the holidays
     spans = hours.weekly.get(WEEKDAYS[local.weekday()], [])
     now = local.time().replace(tzinfo=None)
     for span in spans:

@@ -11,10 +11,20 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+import structlog
+
 from acd.bus import EventBus
 from acd.commands import Command
-from acd.engine import Engine
 from acd.events import Event
+
+log = structlog.get_logger(__name__)
+
+
+class EnginePort(Protocol):
+    """What the runtime needs from the routing engine."""
+
+    async def handle(self, event: Event) -> list[Command | Event]:
+        """Apply one event; the commands and events it leads to, in order."""
 
 
 class CarrierPort(Protocol):
@@ -50,7 +60,9 @@ class Inbox:
 class Runtime:
     """Feeds the inbox through the bus, the engine and the carrier."""
 
-    def __init__(self, inbox: Inbox, bus: EventBus, engine: Engine, carrier: CarrierPort) -> None:
+    def __init__(
+        self, inbox: Inbox, bus: EventBus, engine: EnginePort, carrier: CarrierPort
+    ) -> None:
         self.inbox = inbox
         self.bus = bus
         self.engine = engine
@@ -71,5 +83,8 @@ class Runtime:
             event = await self.inbox.get()
             try:
                 await self.step(event)
+            except Exception:
+                # One bad event must not stop the center; it is logged with the event.
+                log.exception("event could not be handled", failed_event=repr(event))
             finally:
                 self.inbox.done()

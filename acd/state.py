@@ -92,6 +92,11 @@ class MemoryStateStore:
 
     async def add_waiting(self, contact: WaitingContact) -> int:
         """Insert in service order; returns the 1-based position."""
+        waiting = self._by_call.get(contact.call_id)
+        if waiting is not None:
+            raise ValueError(
+                f"call {contact.call_id} is already waiting in {waiting.queue}; remove it first"
+            )
         entries = self._queues.setdefault(contact.queue, [])
         entry = (contact.order_key(), contact.call_id)
         bisect.insort(entries, entry)

@@ -150,7 +150,7 @@ class HoursDef(BaseModel):
         return value
 
     def is_always_open(self) -> bool:
-        """True when no weekly hours are given: the center never closes."""
+        """True when neither weekly hours nor holidays are given: the center never closes."""
         return not self.weekly and not self.holidays
 
 

@@ -1,0 +1,373 @@
+"""The `StateStore` contract: every implementation must pass these tests unchanged.
+
+Only the in-memory store exists today. To add an implementation, add a parameter to `make_store`
+(for Redis: `pytest.param("redis", marks=pytest.mark.integration)`, whose branch takes the server
+with `request.getfixturevalue(...)` and returns a factory of stores on a freshly emptied
+database). The tests use only the `StateStore` protocol, so they run unchanged on every store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from acd.contacts import WaitingContact
+from acd.presence import AgentPresence, AgentState
+from acd.state import MemoryStateStore, StateStore, with_offer
+
+pytestmark = pytest.mark.unit
+
+StoreFactory = Callable[[], Awaitable[StateStore]]
+S = AgentState
+AT = 1_000.0
+
+
+async def _memory_store() -> StateStore:
+    return MemoryStateStore()
+
+
+FACTORIES: dict[str, StoreFactory] = {"memory": _memory_store}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def make_store(request: pytest.FixtureRequest) -> StoreFactory:
+    """Makes a new, empty store of one implementation (Hypothesis needs one per example)."""
+    return FACTORIES[request.param]
+
+
+@pytest.fixture
+async def store(make_store: StoreFactory) -> StateStore:
+    """A new, empty store."""
+    return await make_store()
+
+
+def agent(agent_id: str, state: AgentState = S.AVAILABLE, **fields: object) -> AgentPresence:
+    presence = AgentPresence(agent_id, state=state, since=AT, idle_since=AT)
+    return replace(presence, **fields)  # type: ignore[arg-type]
+
+
+def contact(
+    call_id: str,
+    *,
+    queue: str = "sales",
+    enqueued_at: float = AT,
+    seq: int = 0,
+    priority: int = 0,
+) -> WaitingContact:
+    return WaitingContact(call_id, queue, enqueued_at, enqueued_at, seq, priority)
+
+
+async def call_ids(store: StateStore, queue: str = "sales") -> list[str]:
+    return [c.call_id for c in await store.waiting(queue)]
+
+
+# --- agents ------------------------------------------------------------------------------------
+
+
+async def test_an_unknown_agent_is_none(store: StateStore) -> None:
+    assert await store.get_agent("nobody") is None
+    assert await store.agents() == []
+    assert await store.available_agents() == []
+
+
+async def test_a_stored_agent_is_read_back_equal(store: StateStore) -> None:
+    stored = agent("a1", S.PAUSED, reason="lunch", calls_handled=3, talk_s=42.5)
+    await store.put_agent(stored)
+    assert await store.get_agent("a1") == stored
+    assert await store.agents() == [stored]
+
+
+async def test_put_agent_replaces_the_previous_presence(store: StateStore) -> None:
+    await store.put_agent(agent("a1", S.AVAILABLE))
+    await store.put_agent(agent("a1", S.PAUSED, reason="break"))
+    assert await store.get_agent("a1") == agent("a1", S.PAUSED, reason="break")
+    assert len(await store.agents()) == 1
+
+
+async def test_available_agents_follow_state_changes(store: StateStore) -> None:
+    for agent_id, state in (("a1", S.AVAILABLE), ("a2", S.PAUSED), ("a3", S.AVAILABLE)):
+        await store.put_agent(agent(agent_id, state))
+    assert {a.agent_id for a in await store.available_agents()} == {"a1", "a3"}
+
+    await store.put_agent(agent("a1", S.LOGGED_OUT))
+    await store.put_agent(agent("a2", S.AVAILABLE))
+    available = await store.available_agents()
+    assert {a.agent_id for a in available} == {"a2", "a3"}
+    assert all(a.state is S.AVAILABLE for a in available)
+
+
+async def test_available_agents_are_their_latest_presence(store: StateStore) -> None:
+    await store.put_agent(agent("a1", calls_handled=1))
+    await store.put_agent(agent("a1", calls_handled=2))
+    assert await store.available_agents() == [agent("a1", calls_handled=2)]
+
+
+async def test_reserving_an_available_agent_moves_it_to_reserved_for_the_call(
+    store: StateStore,
+) -> None:
+    await store.put_agent(agent("a1", idle_since=500.0))
+    reserved = await store.reserve_agent("a1", "c1", AT + 5)
+    assert reserved is not None
+    assert (reserved.state, reserved.call_id, reserved.since) == (S.RESERVED, "c1", AT + 5)
+    assert reserved.idle_since == 500.0
+    assert await store.get_agent("a1") == reserved
+    assert await store.available_agents() == []
+
+
+async def test_a_second_reservation_of_the_same_agent_fails(store: StateStore) -> None:
+    await store.put_agent(agent("a1"))
+    first = await store.reserve_agent("a1", "c1", AT)
+    assert await store.reserve_agent("a1", "c2", AT) is None
+    assert await store.get_agent("a1") == first
+
+
+@pytest.mark.parametrize("state", [s for s in AgentState if s is not S.AVAILABLE])
+async def test_an_agent_who_is_not_available_cannot_be_reserved(
+    store: StateStore, state: AgentState
+) -> None:
+    stored = agent("a1", state)
+    await store.put_agent(stored)
+    assert await store.reserve_agent("a1", "c1", AT) is None
+    assert await store.get_agent("a1") == stored
+
+
+async def test_an_unknown_agent_cannot_be_reserved(store: StateStore) -> None:
+    assert await store.reserve_agent("nobody", "c1", AT) is None
+    assert await store.get_agent("nobody") is None
+
+
+async def test_of_many_concurrent_reservations_exactly_one_wins(store: StateStore) -> None:
+    await store.put_agent(agent("a1"))
+    results = await asyncio.gather(*(store.reserve_agent("a1", f"c{i}", AT) for i in range(50)))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert await store.get_agent("a1") == winners[0]
+
+
+async def test_concurrent_reservations_of_different_agents_all_win(store: StateStore) -> None:
+    for i in range(10):
+        await store.put_agent(agent(f"a{i}"))
+    results = await asyncio.gather(*(store.reserve_agent(f"a{i}", f"c{i}", AT) for i in range(10)))
+    assert [r.call_id if r else None for r in results] == [f"c{i}" for i in range(10)]
+
+
+# --- waiting contacts --------------------------------------------------------------------------
+
+
+async def test_an_empty_queue_has_no_one_waiting(store: StateStore) -> None:
+    assert await store.waiting("sales") == []
+    assert await store.get_waiting("c1") is None
+    assert await store.remove_waiting("c1") is None
+
+
+async def test_add_waiting_returns_the_position_in_service_order(store: StateStore) -> None:
+    # priority first, then enqueue time, then seq
+    positions = [
+        await store.add_waiting(contact("late", enqueued_at=AT + 20, seq=1)),
+        await store.add_waiting(contact("early", enqueued_at=AT + 10, seq=2)),
+        await store.add_waiting(contact("vip", enqueued_at=AT + 30, seq=3, priority=5)),
+        await store.add_waiting(contact("same-time", enqueued_at=AT + 10, seq=4)),
+        await store.add_waiting(contact("same-time-lower-seq", enqueued_at=AT + 10, seq=0)),
+        await store.add_waiting(contact("last", enqueued_at=AT + 99, seq=5, priority=-1)),
+    ]
+    assert positions == [1, 1, 1, 3, 2, 6]
+    assert await call_ids(store) == [
+        "vip",
+        "same-time-lower-seq",
+        "early",
+        "same-time",
+        "late",
+        "last",
+    ]
+
+
+async def test_queues_are_kept_apart(store: StateStore) -> None:
+    assert await store.add_waiting(contact("c1", queue="sales", seq=1)) == 1
+    assert await store.add_waiting(contact("c2", queue="support", seq=2)) == 1
+    assert await call_ids(store, "sales") == ["c1"]
+    assert await call_ids(store, "support") == ["c2"]
+
+
+async def test_a_waiting_contact_is_read_back_equal(store: StateStore) -> None:
+    waiting = WaitingContact(
+        "c1", "sales", AT, AT - 30, 7, 2, {"billing": 3}, preferred_agent="a1", offered_to=""
+    )
+    await store.add_waiting(waiting)
+    assert await store.get_waiting("c1") == waiting
+    assert await store.waiting("sales") == [waiting]
+
+
+async def test_update_waiting_replaces_the_contact_at_its_place(store: StateStore) -> None:
+    for i, call_id in enumerate(("c1", "c2", "c3")):
+        await store.add_waiting(contact(call_id, seq=i))
+    offered = with_offer(contact("c2", seq=1), "a1")
+    await store.update_waiting(offered)
+    assert await store.get_waiting("c2") == offered
+    assert await store.waiting("sales") == [contact("c1", seq=0), offered, contact("c3", seq=2)]
+
+
+@pytest.mark.parametrize(
+    "moved",
+    [
+        contact("c1", seq=1, priority=9),
+        contact("c1", seq=1, enqueued_at=AT - 1),
+        contact("c1", seq=0),
+        contact("c1", seq=1, queue="support"),
+    ],
+    ids=["priority", "enqueued_at", "seq", "queue"],
+)
+async def test_update_waiting_refuses_to_move_a_contact(
+    store: StateStore, moved: WaitingContact
+) -> None:
+    await store.add_waiting(contact("c0", seq=0))
+    await store.add_waiting(contact("c1", seq=1))
+    with pytest.raises(ValueError, match="remove and add it instead"):
+        await store.update_waiting(moved)
+    assert await store.get_waiting("c1") == contact("c1", seq=1)
+    assert await call_ids(store) == ["c0", "c1"]
+    assert await store.waiting("support") == []
+
+
+async def test_update_waiting_of_a_contact_not_waiting_is_refused(store: StateStore) -> None:
+    with pytest.raises(LookupError):
+        await store.update_waiting(contact("c1"))
+    assert await store.get_waiting("c1") is None
+    assert await store.waiting("sales") == []
+
+
+async def test_remove_waiting_returns_the_contact_and_closes_the_gap(store: StateStore) -> None:
+    for i, call_id in enumerate(("c1", "c2", "c3")):
+        await store.add_waiting(contact(call_id, seq=i))
+    removed = await store.remove_waiting("c2")
+    assert removed == contact("c2", seq=1)
+    assert await store.get_waiting("c2") is None
+    assert await call_ids(store) == ["c1", "c3"]
+    assert await store.remove_waiting("c2") is None
+    assert await store.add_waiting(contact("c4", seq=3)) == 3
+
+
+async def test_remove_waiting_finds_a_contact_after_an_offer_was_recorded(
+    store: StateStore,
+) -> None:
+    await store.add_waiting(contact("c1", seq=1))
+    await store.update_waiting(with_offer(contact("c1", seq=1), "a1"))
+    assert await store.remove_waiting("c1") == with_offer(contact("c1", seq=1), "a1")
+    assert await store.waiting("sales") == []
+
+
+async def test_a_removed_contact_can_wait_again_in_another_queue(store: StateStore) -> None:
+    await store.add_waiting(contact("c1", queue="sales", seq=1))
+    await store.remove_waiting("c1")
+    assert await store.add_waiting(contact("c1", queue="support", seq=1)) == 1
+    assert await store.waiting("sales") == []
+    assert await call_ids(store, "support") == ["c1"]
+
+
+async def test_adding_a_call_that_is_already_waiting_is_refused_and_loses_nothing(
+    store: StateStore,
+) -> None:
+    await store.add_waiting(contact("c1", seq=1))
+    with pytest.raises(ValueError, match="c1"):
+        await store.add_waiting(contact("c1", queue="support", seq=2))
+    assert await call_ids(store) == ["c1"]
+    assert await store.waiting("support") == []
+
+
+async def test_next_seq_strictly_increases(store: StateStore) -> None:
+    seqs = [await store.next_seq() for _ in range(5)]
+    assert seqs == sorted(set(seqs))
+    assert len(seqs) == 5
+
+
+async def test_with_offer_names_the_ringing_agent_and_empty_clears_it() -> None:
+    offered = with_offer(contact("c1"), "a1")
+    assert offered.offered_to == "a1"
+    assert with_offer(offered, "") == contact("c1")
+
+
+# --- property: any sequence of adds, offers and removes keeps every queue in service order ----
+
+QUEUES = ("sales", "support")
+CALL_IDS = [f"c{i}" for i in range(8)]
+
+
+@dataclass(frozen=True)
+class Add:
+    call_id: str
+    queue: str
+    priority: int
+    enqueued_at: float
+
+
+@dataclass(frozen=True)
+class Offer:
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class Remove:
+    call_id: str
+
+
+Op = Add | Offer | Remove
+ids = st.sampled_from(CALL_IDS)
+ops = st.one_of(
+    st.builds(
+        Add, ids, st.sampled_from(QUEUES), st.integers(-2, 2), st.sampled_from([0.0, 10.0, 10.5])
+    ),
+    st.builds(Offer, ids, st.sampled_from(["", "a1", "a2"])),
+    st.builds(Remove, ids),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    # `make_store` is a factory: each example gets its own store, nothing leaks between examples
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(program=st.lists(ops, max_size=40))
+async def test_random_adds_offers_and_removes_keep_queues_sorted_and_consistent(
+    make_store: StoreFactory, program: list[Op]
+) -> None:
+    store = await make_store()
+    model: dict[str, WaitingContact] = {}
+    for op in program:
+        await _apply(store, model, op)
+        await _check_consistent(store, model)
+
+
+async def _apply(store: StateStore, model: dict[str, WaitingContact], op: Op) -> None:
+    if isinstance(op, Remove):
+        assert await store.remove_waiting(op.call_id) == model.pop(op.call_id, None)
+    elif op.call_id not in model:  # only a waiting call can be offered; none waits twice
+        if isinstance(op, Add):
+            seq = await store.next_seq()
+            new = WaitingContact(op.call_id, op.queue, op.enqueued_at, 0.0, seq, op.priority)
+            position = await store.add_waiting(new)
+            model[new.call_id] = new
+            assert (await store.waiting(new.queue))[position - 1] == new
+    elif isinstance(op, Offer):
+        model[op.call_id] = with_offer(model[op.call_id], op.agent_id)
+        await store.update_waiting(model[op.call_id])
+
+
+async def _check_consistent(store: StateStore, model: dict[str, WaitingContact]) -> None:
+    for queue in QUEUES:
+        contacts = await store.waiting(queue)
+        keys = [c.order_key() for c in contacts]
+        assert keys == sorted(keys)
+        assert len(set(keys)) == len(keys)
+        assert contacts == sorted(
+            (m for m in model.values() if m.queue == queue), key=WaitingContact.order_key
+        )
+        for waiting_contact in contacts:
+            assert await store.get_waiting(waiting_contact.call_id) == waiting_contact
+    for call_id in CALL_IDS:
+        assert await store.get_waiting(call_id) == model.get(call_id)
