@@ -47,6 +47,22 @@ class StateStore(Protocol):
     async def waiting(self, queue: str) -> list[WaitingContact]:
         """A queue's contacts in service order."""
 
+    async def head(self, queue: str, limit: int) -> list[WaitingContact]:
+        """The first `limit` contacts of a queue in service order (cheap: no full listing)."""
+
+    async def position(self, call_id: str) -> int | None:
+        """A waiting contact's 1-based position in its queue; None if it is not waiting."""
+
+    async def count_waiting(self, queue: str) -> int:
+        """How many contacts wait in a queue."""
+
+    async def claim_contact(self, call_id: str, expected: str, agent_id: str) -> bool:
+        """Atomically set who the contact is offered to, if it is still `expected`.
+
+        `claim_contact(c, "", a)` offers to `a` only if no one else has it; `claim_contact(c, a,
+        "")` gives it back. False (and no change) when the contact is gone or held by another.
+        """
+
     async def next_seq(self) -> int:
         """A number that increases with every call, to break ties between equal enqueue times."""
 
@@ -58,7 +74,7 @@ class MemoryStateStore:
         self._agents: dict[str, AgentPresence] = {}
         self._available: dict[str, AgentPresence] = {}
         self._by_call: dict[str, WaitingContact] = {}
-        self._queues: dict[str, list[tuple[tuple[int, float, int], str]]] = {}
+        self._queues: dict[str, list[tuple[tuple[float, int], str]]] = {}
         self._seq = 0
 
     async def get_agent(self, agent_id: str) -> AgentPresence | None:
@@ -126,6 +142,30 @@ class MemoryStateStore:
     async def waiting(self, queue: str) -> list[WaitingContact]:
         """A queue's contacts in service order."""
         return [self._by_call[call_id] for _, call_id in self._queues.get(queue, [])]
+
+    async def head(self, queue: str, limit: int) -> list[WaitingContact]:
+        """The first `limit` contacts in service order."""
+        return [self._by_call[call_id] for _, call_id in self._queues.get(queue, [])[:limit]]
+
+    async def position(self, call_id: str) -> int | None:
+        """1-based position in its queue."""
+        contact = self._by_call.get(call_id)
+        if contact is None:
+            return None
+        entries = self._queues[contact.queue]
+        return bisect.bisect_left(entries, (contact.order_key(), call_id)) + 1
+
+    async def count_waiting(self, queue: str) -> int:
+        """How many wait in the queue."""
+        return len(self._queues.get(queue, []))
+
+    async def claim_contact(self, call_id: str, expected: str, agent_id: str) -> bool:
+        """Compare-and-set of `offered_to` (atomic: nothing else runs in between)."""
+        contact = self._by_call.get(call_id)
+        if contact is None or contact.offered_to != expected:
+            return False
+        self._by_call[call_id] = replace(contact, offered_to=agent_id)
+        return True
 
     async def next_seq(self) -> int:
         """An increasing tie-breaker."""
