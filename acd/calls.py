@@ -33,6 +33,9 @@ class CallSession:
     connected_at: float | None = None
     completed: bool = False
     outcome: str = "ivr"
+    priority: int = 0
+    preferred_agent: str = ""
+    wrap_extended: bool = False
     timers: dict[str, Timer] = field(default_factory=dict)
 
     def start_timer(self, clock: Clock, name: str, delay: float, fire: Callable[[], None]) -> None:

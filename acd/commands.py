@@ -78,3 +78,24 @@ class Hangup(Command):
 
     cause: str
     prompt: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnnouncePosition(Command):
+    """Tell a waiting caller their position and estimated wait (and the callback key, if any)."""
+
+    position: int
+    estimated_wait_s: float
+    callback_key: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Originate(Command):
+    """Place an outbound call to `number` for an agent who is already on the line (a callback).
+
+    Report `AgentAnswered` with the callback's call id when the customer answers, or `CallEnded`.
+    """
+
+    agent_id: str
+    number: str
+    caller_id: str = ""

@@ -1,9 +1,10 @@
 """The routing engine: takes one event at a time, updates presence and queues in the `StateStore`,
 and returns what to do (commands for the carrier) and what it decided (events for the record).
 
-Call flow: number → (hours check) → IVR menus → queue → offer to an agent chosen by the queue's
-strategy → connected → completed → wrap-up. Abandons, ring-no-answer and overflows are handled on
-the way. Nothing here knows SIP, HTTP or SQL.
+Call flow: number → (hours check) → IVR menus → queue → offer to an agent (see `acd.dispatch`)
+→ connected → completed → wrap-up. Abandons, ring-no-answer and overflows are handled on the way;
+agents' requests (login, pause, ready, wrap-up extension) in `acd.agent_desk`. Nothing here knows
+SIP, HTTP or SQL.
 """
 
 from __future__ import annotations
@@ -16,26 +17,28 @@ from typing import Any
 import structlog
 
 from acd import events as ev
+from acd.agent_desk import AgentDesk
 from acd.calls import CallSession, Output
 from acd.clock import Clock
 from acd.commands import (
+    AnnouncePosition,
     AnswerCall,
     Bridge,
-    CancelOffer,
     Enqueue,
     Hangup,
-    OfferToAgent,
     PlayPrompt,
     RecordVoicemail,
 )
-from acd.contacts import WaitingContact
+from acd.contacts import WaitingContact, rank_score
+from acd.directory import CallerDirectory, NoDirectory
+from acd.dispatch import RING_ALL, Dispatcher
 from acd.hours import is_open
 from acd.ivr import Retry, ask, choose
-from acd.matching import candidates, qualified_levels, service_order
-from acd.presence import AgentPresence, AgentState
+from acd.presence import AgentState
 from acd.presence_keeper import PresenceKeeper
-from acd.state import StateStore, with_offer
-from acd.strategies import StrategyContext, pick_agent
+from acd.queue_status import QueueStatus
+from acd.state import StateStore
+from acd.strategies import StrategyContext
 from config.center import Center, Destination
 
 Post = Callable[[ev.Event], None]
@@ -53,16 +56,20 @@ class Engine:
         post: Post,
         *,
         rng: random.Random | None = None,
+        directory: CallerDirectory | None = None,
     ) -> None:
         self.center = center
         self._store = store
         self._clock = clock
         self._post = post
-        self._presence = PresenceKeeper(center, store, clock)
+        self._directory = directory or NoDirectory()
         self._calls: dict[str, CallSession] = {}
-        self._levels = qualified_levels(center)
+        self._presence = PresenceKeeper(center, store, clock)
         rng = rng or random.Random()
-        self._strategy_ctx = {name: StrategyContext(rng) for name in center.queues}
+        contexts = {name: StrategyContext(rng) for name in center.queues}
+        self.dispatch = Dispatcher(center, store, clock, self._presence, contexts, self._ring_timer)
+        self.status = QueueStatus(center, store, clock, self.dispatch.levels)
+        self.desk = AgentDesk(self)
         self._handlers: dict[type[ev.Event], Callable[[Any, list[Output]], Awaitable[None]]] = {
             ev.CallOffered: self._on_offered,
             ev.DigitsCollected: self._on_digits,
@@ -72,17 +79,33 @@ class Engine:
             ev.CallEnded: self._on_ended,
             ev.VoicemailRecorded: self._on_voicemail,
             ev.MaxWaitExpired: self._on_max_wait,
-            ev.WrapUpExpired: self._on_wrap_up_expired,
-            ev.AgentLoginRequested: self._on_login,
-            ev.AgentLogoutRequested: self._on_logout,
-            ev.AgentPauseRequested: self._on_pause,
-            ev.AgentReadyRequested: self._on_ready,
+            ev.PreferenceExpired: self._on_preference_expired,
+            ev.AnnouncementDue: self._on_announcement_due,
+            **self.desk.handlers(),
         }
 
     @property
     def active_calls(self) -> int:
         """Calls the engine is still handling (including agents' wrap-up)."""
         return len(self._calls)
+
+    @property
+    def store(self) -> StateStore:
+        """The state store the engine routes with."""
+        return self._store
+
+    @property
+    def presence(self) -> PresenceKeeper:
+        """Presence bookkeeping."""
+        return self._presence
+
+    def call(self, call_id: str) -> CallSession | None:
+        """A live call, if the engine is handling it."""
+        return self._calls.get(call_id)
+
+    def now(self) -> float:
+        """The engine's clock."""
+        return self._clock.now()
 
     async def handle(self, event: ev.Event) -> list[Output]:
         """Apply one event; the commands and decision events it leads to, in order."""
@@ -97,6 +120,8 @@ class Engine:
     async def _on_offered(self, event: ev.CallOffered, out: list[Output]) -> None:
         call = CallSession(event.call_id, event.ani, event.dnis, event.at)
         self._calls[call.call_id] = call
+        caller = await self._directory.lookup(event.ani, event.dnis)
+        call.priority, call.preferred_agent = caller.priority, caller.preferred_agent
         hours = self.center.hours
         if not is_open(hours, self.center.center.timezone, event.at):
             call.outcome = "after-hours"
@@ -119,9 +144,7 @@ class Engine:
         prompt: str = "",
     ) -> None:
         out.append(
-            ev.CallRouted(
-                at=self._now(), call_id=call.call_id, source=source, destination=str(dest)
-            )
+            ev.CallRouted(at=self.now(), call_id=call.call_id, source=source, destination=str(dest))
         )
         if dest.kind == "queue":
             await self._enqueue(call, dest.name, out)
@@ -166,28 +189,23 @@ class Engine:
 
     async def _enqueue(self, call: CallSession, queue_name: str, out: list[Output]) -> None:
         queue = self.center.queues[queue_name]
-        now = self._now()
         call.queue = queue_name
-        waiting = await self._store.waiting(queue_name)
-        if queue.max_length is not None and len(waiting) >= queue.max_length:
+        full = queue.max_length is not None and (
+            await self._store.count_waiting(queue_name) >= queue.max_length
+        )
+        if full:
             await self._overflow(call, "full", out)
             return
+        if not queue.join_empty and not await self.status.is_staffed(queue_name):
+            await self._overflow(call, "no-agents", out)
+            return
         self._answer(call, out)
-        if call.first_queued_at is None:
-            call.first_queued_at = now
-        call.outcome = "abandoned"
-        contact = WaitingContact(
-            call_id=call.call_id,
-            queue=queue_name,
-            enqueued_at=now,
-            first_queued_at=call.first_queued_at,
-            seq=await self._store.next_seq(),
-            skills=dict(queue.skills),
-        )
+        contact = await self._waiting_contact(call, queue_name)
         position = await self._store.add_waiting(contact)
+        call.outcome = "abandoned"
         out.append(
             ev.CallQueued(
-                at=now,
+                at=contact.enqueued_at,
                 call_id=call.call_id,
                 queue=queue_name,
                 priority=contact.priority,
@@ -195,22 +213,109 @@ class Engine:
             )
         )
         out.append(Enqueue(call_id=call.call_id, queue=queue_name, prompt=queue.hold_prompt))
+        self._start_queue_timers(call, contact)
+        await self.dispatch.offer_contact(contact, out)
+
+    async def _waiting_contact(self, call: CallSession, queue_name: str) -> WaitingContact:
+        queue, now = self.center.queues[queue_name], self.now()
+        if call.first_queued_at is None:
+            call.first_queued_at = now
+        preferred_until = 0.0
+        if call.preferred_agent and queue.preferred_agent_window_s > 0:
+            agent = await self._store.get_agent(call.preferred_agent)
+            qualified = call.preferred_agent in self.dispatch.levels[queue_name]
+            if qualified and agent is not None and agent.state is not AgentState.LOGGED_OUT:
+                preferred_until = now + queue.preferred_agent_window_s
+        return WaitingContact(
+            call_id=call.call_id,
+            queue=queue_name,
+            enqueued_at=now,
+            first_queued_at=call.first_queued_at,
+            seq=await self._store.next_seq(),
+            priority=call.priority,
+            skills=dict(queue.skills),
+            preferred_agent=call.preferred_agent if preferred_until else "",
+            preferred_until=preferred_until,
+            ani=call.ani,
+            dnis=call.dnis,
+            arrived_at=call.arrived_at,
+            score=rank_score(now, call.priority, queue.priority_ageing_s),
+        )
+
+    def _start_queue_timers(self, call: CallSession, contact: WaitingContact) -> None:
+        queue = self.center.queues[contact.queue]
         if queue.max_wait_s is not None:
             self._start_timer(
                 call,
                 "max-wait",
                 queue.max_wait_s,
-                lambda: ev.MaxWaitExpired(at=self._now(), call_id=call.call_id, queue=queue_name),
+                lambda: ev.MaxWaitExpired(at=self.now(), call_id=call.call_id, queue=contact.queue),
             )
-        await self._dispatch(out)
+        if contact.preferred_until:
+            self.dispatch.waiting_for.setdefault(contact.preferred_agent, set()).add(call.call_id)
+            self._start_timer(
+                call,
+                "preferred",
+                contact.preferred_until - self.now(),
+                lambda: ev.PreferenceExpired(at=self.now(), call_id=call.call_id),
+            )
+        if queue.announce_every_s > 0:
+            self._start_timer(
+                call,
+                "announce",
+                queue.announce_every_s,
+                lambda: ev.AnnouncementDue(at=self.now(), call_id=call.call_id),
+            )
+
+    async def _on_preference_expired(self, event: ev.PreferenceExpired, out: list[Output]) -> None:
+        contact = await self._store.get_waiting(event.call_id)
+        if contact is not None and contact.preferred_until:
+            await self.drop_preference(contact, out)
+
+    async def drop_preference(self, contact: WaitingContact, out: list[Output]) -> None:
+        """The contact stops waiting for one agent; offer it to anyone qualified."""
+        self.dispatch.waiting_for.get(contact.preferred_agent, set()).discard(contact.call_id)
+        contact = replace(contact, preferred_until=0.0)
+        await self._store.update_waiting(contact)
+        await self.dispatch.offer_contact(contact, out)
+
+    async def _on_announcement_due(self, event: ev.AnnouncementDue, out: list[Output]) -> None:
+        call = self._calls.get(event.call_id)
+        contact = await self._store.get_waiting(event.call_id)
+        if call is None or contact is None:
+            return
+        queue = self.center.queues[contact.queue]
+        info = await self.status.contact_info(contact)
+        out.append(
+            AnnouncePosition(
+                call_id=call.call_id,
+                position=info.position,
+                estimated_wait_s=info.estimated_wait_s,
+                callback_key=queue.callback_key or "",
+            )
+        )
+        self._start_timer(
+            call,
+            "announce",
+            queue.announce_every_s,
+            lambda: ev.AnnouncementDue(at=self.now(), call_id=call.call_id),
+        )
 
     async def _on_max_wait(self, event: ev.MaxWaitExpired, out: list[Output]) -> None:
         call = self._calls.get(event.call_id)
         contact = await self._store.get_waiting(event.call_id)
         if call is None or contact is None or contact.queue != event.queue:
             return
-        await self._leave_queue(contact, out)
+        await self.leave_queue(contact, out)
         await self._overflow(call, "timeout", out)
+
+    async def overflow_waiting(self, queue_name: str, out: list[Output]) -> None:
+        """Every contact waiting in the queue leaves for its overflow (no agent left)."""
+        for contact in await self._store.waiting(queue_name):
+            call = self._calls.get(contact.call_id)
+            if call is not None:
+                await self.leave_queue(contact, out)
+                await self._overflow(call, "no-agents", out)
 
     async def _overflow(
         self, call: CallSession, reason: ev.OverflowReason, out: list[Output]
@@ -218,92 +323,49 @@ class Engine:
         overflow = self.center.queues[call.queue].overflow
         out.append(
             ev.CallOverflowed(
-                at=self._now(),
+                at=self.now(),
                 call_id=call.call_id,
                 queue=call.queue,
                 destination=str(overflow),
-                wait_s=call.wait_s(self._now()),
+                wait_s=call.wait_s(self.now()),
                 reason=reason,
             )
         )
         call.outcome = "overflow"
         await self._goto(call, overflow, f"overflow:{call.queue}", out)
 
-    async def _leave_queue(self, contact: WaitingContact, out: list[Output]) -> None:
+    async def leave_queue(self, contact: WaitingContact, out: list[Output]) -> None:
         """Take a contact out of its queue, stopping any phone it rings."""
-        await self._store.remove_waiting(contact.call_id)
         call = self._calls[contact.call_id]
-        call.cancel_timer("max-wait")
-        if contact.offered_to:
-            call.cancel_timer("ring")
-            out.append(CancelOffer(call_id=contact.call_id, agent_id=contact.offered_to))
-            agent = await self._store.get_agent(contact.offered_to)
-            if agent is not None and agent.state is AgentState.RESERVED:
-                await self._presence.after_work(agent, out, keep_idle_since=True)
+        for name in ("max-wait", "ring", "preferred", "announce"):
+            call.cancel_timer(name)
+        self.dispatch.waiting_for.get(contact.preferred_agent, set()).discard(contact.call_id)
+        for agent in await self.dispatch.withdraw(contact, out):
+            await self._presence.after_work(agent, out, keep_idle_since=True)
+            await self.dispatch.serve_agent(agent.agent_id, out)
+        await self._store.remove_waiting(contact.call_id)
 
-    # --- offering to agents --------------------------------------------------------------------
+    # --- answers and no-answers ----------------------------------------------------------------
 
-    async def _dispatch(self, out: list[Output]) -> None:
-        """Offer waiting contacts to available agents until one side runs out."""
-        free = {agent.agent_id: agent for agent in await self._store.available_agents()}
-        if not free:
-            return
-        waiting = {name: await self._store.waiting(name) for name in self.center.queues}
-        for contact in service_order(self.center, waiting):
-            qualified = candidates(self._levels[contact.queue], free)
-            if contact.offered_to or not qualified:
-                continue
-            strategy = self.center.queues[contact.queue].strategy
-            chosen = pick_agent(strategy, qualified, self._strategy_ctx[contact.queue])
-            if await self._offer(contact, chosen.presence.agent_id, out):
-                del free[chosen.presence.agent_id]
-            if not free:
-                return
-
-    async def _offer(self, contact: WaitingContact, agent_id: str, out: list[Output]) -> bool:
-        now = self._now()
-        if await self._store.reserve_agent(agent_id, contact.call_id, now) is None:
-            return False
-        await self._store.update_waiting(with_offer(contact, agent_id))
-        queue = self.center.queues[contact.queue]
-        out.append(
-            ev.AgentStateChanged(
-                at=now,
-                agent_id=agent_id,
-                state=AgentState.RESERVED,
-                previous=AgentState.AVAILABLE,
-                call_id=contact.call_id,
-            )
-        )
-        out.append(
-            ev.AgentRinging(at=now, call_id=contact.call_id, agent_id=agent_id, queue=contact.queue)
-        )
-        out.append(
-            OfferToAgent(
-                call_id=contact.call_id,
-                agent_id=agent_id,
-                extension=self.center.agents[agent_id].extension,
-                queue=contact.queue,
-                ring_timeout_s=queue.ring_timeout_s,
-            )
-        )
+    def _ring_timer(self, call_id: str, agent_id: str, timeout_s: float) -> None:
+        call = self._calls[call_id]
         self._start_timer(
-            self._calls[contact.call_id],
+            call,
             "ring",
-            queue.ring_timeout_s,
-            lambda: ev.RingTimedOut(at=self._now(), call_id=contact.call_id, agent_id=agent_id),
+            timeout_s,
+            lambda: ev.RingTimedOut(at=self.now(), call_id=call_id, agent_id=agent_id),
         )
-        return True
 
     async def _on_agent_answered(self, event: ev.AgentAnswered, out: list[Output]) -> None:
         contact = await self._store.get_waiting(event.call_id)
         call = self._calls.get(event.call_id)
-        if call is None or contact is None or contact.offered_to != event.agent_id:
+        if call is None or contact is None or not self.dispatch.is_ringing(contact, event.agent_id):
             log.info("stale answer ignored", call_id=event.call_id, agent_id=event.agent_id)
             return
+        await self.dispatch.answered_by(contact, event.agent_id, out)
+        for name in ("max-wait", "ring", "preferred", "announce"):
+            call.cancel_timer(name)
         await self._store.remove_waiting(event.call_id)
-        call.cancel_timer("ring")
-        call.cancel_timer("max-wait")
         agent = await self._store.get_agent(event.agent_id)
         assert agent is not None
         await self._presence.set_state(
@@ -324,24 +386,45 @@ class Engine:
     async def _on_no_answer(
         self, event: ev.RingTimedOut | ev.OfferDeclined, out: list[Output]
     ) -> None:
-        await self._ring_no_answer(event.call_id, event.agent_id, out)
-
-    async def _ring_no_answer(self, call_id: str, agent_id: str, out: list[Output]) -> None:
-        """The offer failed: the contact keeps its place; the agent may be auto-paused."""
-        contact = await self._store.get_waiting(call_id)
-        agent = await self._store.get_agent(agent_id)
-        if contact is None or agent is None or contact.offered_to != agent_id:
+        contact = await self._store.get_waiting(event.call_id)
+        if contact is None:
             return
-        self._calls[call_id].cancel_timer("ring")
-        await self._store.update_waiting(with_offer(contact, ""))
-        out.append(CancelOffer(call_id=call_id, agent_id=agent_id))
+        if event.agent_id == RING_ALL or contact.offered_to == RING_ALL:
+            await self._ring_all_no_answer(contact, event.agent_id, out)
+        elif contact.offered_to == event.agent_id:
+            await self.ring_no_answer(contact, out)
+
+    async def ring_no_answer(self, contact: WaitingContact, out: list[Output]) -> None:
+        """The offer failed: the contact keeps its place; the agents may be auto-paused."""
+        self._calls[contact.call_id].cancel_timer("ring")
+        for agent in await self.dispatch.withdraw(contact, out):
+            await self._no_answer_by(agent.agent_id, contact, out)
+        contact = await self._store.get_waiting(contact.call_id) or contact
+        await self.dispatch.offer_contact(contact, out)
+
+    async def _ring_all_no_answer(
+        self, contact: WaitingContact, agent_id: str, out: list[Output]
+    ) -> None:
+        members = self.dispatch.ringing_all.get(contact.call_id, set())
+        if agent_id == RING_ALL or members <= {agent_id}:
+            await self.ring_no_answer(contact, out)  # time is up, or the last phone gave up
+        elif agent_id in members:
+            members.discard(agent_id)
+            await self._no_answer_by(agent_id, contact, out)
+
+    async def _no_answer_by(
+        self, agent_id: str, contact: WaitingContact, out: list[Output]
+    ) -> None:
+        agent = await self._store.get_agent(agent_id)
+        if agent is None or agent.state is not AgentState.RESERVED:
+            return
         out.append(
             ev.RingNoAnswer(
-                at=self._now(),
-                call_id=call_id,
+                at=self.now(),
+                call_id=contact.call_id,
                 agent_id=agent_id,
                 queue=contact.queue,
-                ring_s=agent.time_in_state(self._now()),
+                ring_s=agent.time_in_state(self.now()),
             )
         )
         streak = agent.no_answer_streak + 1
@@ -354,7 +437,7 @@ class Engine:
             await self._presence.set_state(
                 agent, AgentState.AVAILABLE, out, no_answer_streak=streak
             )
-        await self._dispatch(out)
+            await self.dispatch.serve_agent(agent_id, out)
 
     # --- the end of a call ---------------------------------------------------------------------
 
@@ -367,23 +450,18 @@ class Engine:
             return
         contact = await self._store.get_waiting(event.call_id)
         if contact is not None:
-            await self._leave_queue(contact, out)
-            ahead = [
-                c
-                for c in await self._store.waiting(contact.queue)
-                if c.order_key() < contact.order_key()
-            ]
+            position = await self._store.position(contact.call_id) or 1
+            await self.leave_queue(contact, out)
             out.append(
                 ev.CallAbandoned(
                     at=event.at,
                     call_id=call.call_id,
                     queue=contact.queue,
                     wait_s=call.wait_s(event.at),
-                    position=len(ahead) + 1,
+                    position=position,
                 )
             )
-            await self._dispatch(out)
-        self._finish(call, out)
+        self.finish(call, out)
 
     async def _complete(self, call: CallSession, event: ev.CallEnded, out: list[Output]) -> None:
         assert call.connected_at is not None
@@ -399,112 +477,61 @@ class Engine:
                 by=event.by,
             )
         )
+        self.status.handled(call.queue, talk + self.center.queues[call.queue].wrap_up_s)
         agent = await self._store.get_agent(call.agent_id)
         assert agent is not None
         agent = replace(agent, calls_handled=agent.calls_handled + 1, talk_s=agent.talk_s + talk)
         wrap_s = self.center.queues[call.queue].wrap_up_s
         if wrap_s > 0:
             await self._presence.set_state(agent, AgentState.WRAP_UP, out, call_id=call.call_id)
-            self._start_timer(
-                call,
-                "wrap-up",
-                wrap_s,
-                lambda: ev.WrapUpExpired(
-                    at=self._now(), agent_id=call.agent_id, call_id=call.call_id
-                ),
-            )
+            self.start_wrap_up_timer(call, wrap_s)
         else:
             await self._store.put_agent(agent)
-            await self._end_wrap_up(call, agent, out)
+            await self.desk.end_wrap_up(call, agent, out)
 
-    async def _on_wrap_up_expired(self, event: ev.WrapUpExpired, out: list[Output]) -> None:
-        agent = await self._store.get_agent(event.agent_id)
-        call = self._calls.get(event.call_id)
-        if agent is None or call is None or agent.state is not AgentState.WRAP_UP:
-            return
-        await self._end_wrap_up(call, agent, out)
-
-    async def _end_wrap_up(
-        self, call: CallSession, agent: AgentPresence, out: list[Output]
-    ) -> None:
-        self._close_wrap_up(call, agent, out)
-        await self._presence.after_work(agent, out)
-        await self._dispatch(out)
-
-    def _close_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
-        wrap_s = agent.time_in_state(self._now()) if agent.state is AgentState.WRAP_UP else 0.0
-        out.append(
-            ev.WrapUpEnded(
-                at=self._now(), call_id=call.call_id, agent_id=agent.agent_id, wrap_s=wrap_s
-            )
+    def start_wrap_up_timer(self, call: CallSession, seconds: float) -> None:
+        """(Re)start the call's wrap-up timer."""
+        self._start_timer(
+            call,
+            "wrap-up",
+            seconds,
+            lambda: ev.WrapUpExpired(at=self.now(), agent_id=call.agent_id, call_id=call.call_id),
         )
-        self._finish(call, out)
 
-    def _finish(self, call: CallSession, out: list[Output]) -> None:
+    def finish(self, call: CallSession, out: list[Output]) -> None:
+        """The engine is done with the call: its record can be written."""
         call.cancel_timers()
         self._calls.pop(call.call_id, None)
-        out.append(ev.CallFinished(at=self._now(), call_id=call.call_id, outcome=call.outcome))
+        out.append(ev.CallFinished(at=self.now(), call_id=call.call_id, outcome=call.outcome))
 
-    # --- agents --------------------------------------------------------------------------------
+    # --- restart -------------------------------------------------------------------------------
 
-    async def _on_login(self, event: ev.AgentLoginRequested, out: list[Output]) -> None:
-        agent = await self._presence.lookup(event.agent_id)
-        if agent is not None and agent.state is AgentState.LOGGED_OUT:
-            await self._presence.set_state(agent, AgentState.AVAILABLE, out)
-            await self._dispatch(out)
+    async def recover(self) -> list[Output]:
+        """After a restart: close waiting calls whose media is gone, free agents held by them.
 
-    async def _on_logout(self, event: ev.AgentLogoutRequested, out: list[Output]) -> None:
-        agent = await self._presence.lookup(event.agent_id)
-        if agent is None or agent.state is AgentState.LOGGED_OUT:
-            return
-        if agent.state is AgentState.ON_CALL:
-            await self._store.put_agent(replace(agent, pending_logout=True))
-            return
-        agent = await self._release_agent(agent, out)
-        await self._presence.set_state(agent, AgentState.LOGGED_OUT, out)
-        await self._dispatch(out)
-
-    async def _on_pause(self, event: ev.AgentPauseRequested, out: list[Output]) -> None:
-        agent = await self._presence.lookup(event.agent_id)
-        if agent is None or agent.state is AgentState.LOGGED_OUT:
-            return
-        if agent.state in (AgentState.ON_CALL, AgentState.WRAP_UP):
-            await self._store.put_agent(replace(agent, pending_pause=event.reason))
-            return
-        agent = await self._release_agent(agent, out)
-        await self._presence.set_state(agent, AgentState.PAUSED, out, reason=event.reason)
-        await self._dispatch(out)
-
-    async def _on_ready(self, event: ev.AgentReadyRequested, out: list[Output]) -> None:
-        agent = await self._presence.lookup(event.agent_id)
-        if agent is None:
-            return
-        if agent.state is AgentState.WRAP_UP and agent.call_id in self._calls:
-            agent = replace(agent, pending_pause="", pending_logout=False)
-            await self._store.put_agent(agent)
-            await self._end_wrap_up(self._calls[agent.call_id], agent, out)
-        elif agent.state is AgentState.PAUSED:
-            await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=0)
-            await self._dispatch(out)
-
-    async def _release_agent(self, agent: AgentPresence, out: list[Output]) -> AgentPresence:
-        """Free an agent from a ringing offer or a wrap-up before a pause or logout.
-
-        The contact keeps its place and is offered again once the agent's new state is stored.
+        Presence (pauses with their reasons) and non-voice contacts stay as the store kept them.
         """
-        contact = await self._store.get_waiting(agent.call_id) if agent.call_id else None
-        if agent.state is AgentState.RESERVED and contact and contact.offered_to == agent.agent_id:
-            self._calls[contact.call_id].cancel_timer("ring")
-            await self._store.update_waiting(with_offer(contact, ""))
-            out.append(CancelOffer(call_id=contact.call_id, agent_id=agent.agent_id))
-        elif agent.state is AgentState.WRAP_UP and agent.call_id in self._calls:
-            self._close_wrap_up(self._calls[agent.call_id], agent, out)
-        return agent
+        out: list[Output] = []
+        for name in self.center.queues:
+            for contact in await self._store.waiting(name):
+                if contact.channel == "voice" and contact.call_id not in self._calls:
+                    await self._store.remove_waiting(contact.call_id)
+                    out.append(
+                        ev.CallLost(
+                            at=self.now(),
+                            call_id=contact.call_id,
+                            queue=contact.queue,
+                            ani=contact.ani,
+                            dnis=contact.dnis,
+                            arrived_at=contact.arrived_at,
+                            queued_at=contact.first_queued_at,
+                            reason="system-restart",
+                        )
+                    )
+        await self.desk.recover(out)
+        return out
 
     # --- time ----------------------------------------------------------------------------------
-
-    def _now(self) -> float:
-        return self._clock.now()
 
     def _start_timer(
         self, call: CallSession, name: str, delay: float, make_event: Callable[[], ev.Event]

@@ -108,6 +108,21 @@ class AgentPauseRequested(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentWrapUpExtendRequested(Event):
+    """An agent asks for more wrap-up time (once per call)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested(Event):
+    """A waiting caller asked to be called back at `number` instead of holding on."""
+
+    call_id: str
+    number: str
+
+
 # --- raised by the engine's own timers -------------------------------------------------------
 
 
@@ -133,6 +148,20 @@ class MaxWaitExpired(Event):
 
     call_id: str
     queue: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreferenceExpired(Event):
+    """A contact stopped waiting for its preferred agent: anyone qualified may now take it."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnnouncementDue(Event):
+    """Time to tell a waiting caller their position and estimated wait."""
+
+    call_id: str
 
 
 # --- raised by the routing engine: what it decided (the call-event log is built from these) ---
@@ -244,3 +273,49 @@ class CallFinished(Event):
 
     call_id: str
     outcome: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateView:
+    """One agent a routing decision considered, with what the strategy looked at."""
+
+    agent_id: str
+    level: int
+    idle_s: float
+    calls: int
+    talk_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutingDecision(Event):
+    """Why a contact went to an agent: the strategy, the candidates considered, the winner."""
+
+    call_id: str
+    queue: str
+    strategy: str
+    chosen: tuple[str, ...]
+    reason: str
+    candidates: tuple[CandidateView, ...]
+    considered: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRequestRefused(Event):
+    """An agent's request could not be honoured (unknown pause reason, wrong state, ...)."""
+
+    agent_id: str
+    request: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallLost(Event):
+    """A waiting call whose media was lost (the engine restarted): closed as abandoned."""
+
+    call_id: str
+    queue: str
+    ani: str
+    dnis: str
+    arrived_at: float
+    queued_at: float
+    reason: str

@@ -72,6 +72,10 @@ class CenterInfo(BaseModel):
     timezone: str = "UTC"
     default_region: str = Field("CN", min_length=2, max_length=2)
     short_abandon_s: float = Field(5.0, ge=0)
+    pause_reasons: list[str] = Field(
+        default_factory=lambda: ["break", "lunch", "training", "meeting", "coaching"]
+    )
+    explain_routing: bool = True
 
 
 class QueueDef(BaseModel):
@@ -90,6 +94,15 @@ class QueueDef(BaseModel):
     priority: int = 0
     auto_pause_after: int = Field(3, ge=0)
     hold_prompt: str = "hold-music"
+    priority_ageing_s: float | None = Field(None, gt=0)
+    preferred_agent_window_s: float = Field(20.0, ge=0)
+    join_empty: bool = True
+    leave_empty: bool = False
+    announce_every_s: float = Field(0.0, ge=0)
+    callback_key: str | None = Field(None, pattern=r"^[0-9*#]$")
+    callback_retries: int = Field(2, ge=0)
+    callback_retry_s: float = Field(300.0, gt=0)
+    expected_handle_s: float = Field(180.0, gt=0)
 
     _parse_overflow = field_validator("overflow", mode="before")(_destination)
 

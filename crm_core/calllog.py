@@ -39,6 +39,8 @@ class CallLog:
             ev.CallEnded: self._ended,
             ev.CallFinished: self._finished,
             ev.AgentStateChanged: self._agent_state,
+            ev.RoutingDecision: self._routing_decision,
+            ev.CallLost: self._lost,
         }
 
     @property
@@ -142,6 +144,46 @@ class CallLog:
         record.outcome = e.outcome
         if record.ended_at is None:
             record.ended_at = e.at
+        self._sink.write_record(record)
+
+    def _routing_decision(self, e: ev.RoutingDecision) -> None:
+        candidates = [
+            {
+                "agent_id": c.agent_id,
+                "level": c.level,
+                "idle_s": c.idle_s,
+                "calls": c.calls,
+                "talk_s": c.talk_s,
+            }
+            for c in e.candidates
+        ]
+        self._emit(
+            e.at,
+            e.call_id,
+            "ROUTING",
+            queue=e.queue,
+            agent_id=",".join(e.chosen),
+            strategy=e.strategy,
+            reason=e.reason,
+            considered=e.considered,
+            candidates=candidates,
+        )
+
+    def _lost(self, e: ev.CallLost) -> None:
+        """A call whose media vanished in a restart: an abandon, recorded from what was kept."""
+        record = self._open.pop(e.call_id, None) or CallRecordData(
+            call_id=e.call_id,
+            direction="inbound",
+            ani=e.ani,
+            dnis=e.dnis,
+            arrived_at=e.arrived_at,
+            queue=e.queue,
+            queued_at=e.queued_at,
+        )
+        self._emit(
+            e.at, e.call_id, "ABANDON", queue=e.queue, wait_s=e.at - e.queued_at, reason=e.reason
+        )
+        record.ended_at, record.ended_by, record.outcome = e.at, "system", "abandoned"
         self._sink.write_record(record)
 
     def _agent_state(self, e: ev.AgentStateChanged) -> None:

@@ -71,6 +71,7 @@ class SimulatedCarrier:
             cmd.Bridge: self._bridge,
             cmd.RecordVoicemail: self._voicemail,
             cmd.Hangup: self._hangup,
+            cmd.AnnouncePosition: self._announce,
         }
 
     @property
@@ -216,6 +217,9 @@ class SimulatedCarrier:
             return self._end(call, "caller", "message left")
 
         self._later(call, at, message_left)
+
+    async def _announce(self, command: cmd.AnnouncePosition, call: SimCall) -> None:
+        """Announcements play over the hold music; simulated callers only listen."""
 
     async def _hangup(self, command: cmd.Hangup, call: SimCall) -> None:
         if command.prompt:

@@ -73,12 +73,12 @@ def test_given_a_caller_pressing_1_then_its_record_and_ordered_events_are_in_the
 
     events = load_events(db_sessions, call_id=record.call_id)
     kinds = [e.kind for e in events]
-    assert kinds[:5] == ["OFFERED", "ROUTE", "ROUTE", "ENTERQUEUE", "CONNECT"]
-    assert kinds[5] in ("COMPLETEAGENT", "COMPLETECALLER")
-    assert kinds[6] == "WRAPUPEND"
+    assert kinds[:6] == ["OFFERED", "ROUTE", "ROUTE", "ENTERQUEUE", "ROUTING", "CONNECT"]
+    assert kinds[6] in ("COMPLETEAGENT", "COMPLETECALLER")
+    assert kinds[7] == "WRAPUPEND"
     assert [e.seq for e in events] == sorted(e.seq for e in events)
     assert [e.at for e in events] == sorted(e.at for e in events)
-    connect = events[4]
+    connect = events[5]
     assert (connect.queue, connect.agent_id) == ("sales", record.agent_id)
 
     agent_events = load_events(db_sessions, call_id="")

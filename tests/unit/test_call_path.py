@@ -78,9 +78,13 @@ def test_given_a_caller_choosing_sales_when_agents_are_free_then_record_and_even
     assert record.ended_at == pytest.approx(record.answered_at + 30)
     assert record.wrap_up_ended_at == pytest.approx(record.ended_at + 10)
     kinds = outcome.kinds(record.call_id)
-    assert kinds[:5] == ["OFFERED", "ROUTE", "ROUTE", "ENTERQUEUE", "CONNECT"]
-    assert kinds[5] in ("COMPLETEAGENT", "COMPLETECALLER")
-    assert kinds[6:] == ["WRAPUPEND"]
+    assert kinds[:6] == ["OFFERED", "ROUTE", "ROUTE", "ENTERQUEUE", "ROUTING", "CONNECT"]
+    assert kinds[6] in ("COMPLETEAGENT", "COMPLETECALLER")
+    assert kinds[7:] == ["WRAPUPEND"]
+    routing = next(e for e in outcome.events if e.kind == "ROUTING")
+    assert routing.agent_id == "li"
+    assert routing.data["strategy"] == "longest-idle"
+    assert [c["agent_id"] for c in routing.data["candidates"]] == ["li", "zhang"]
     seqs = [e.seq for e in outcome.events if e.call_id == record.call_id]
     assert seqs == sorted(seqs)
 
