@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from acd import events as ev
 from acd.clock import VirtualClock, run_virtual
+from acd.directory import CallerDirectory
 from config.center import Center
 from crm_core.call_records import CallEventData, CallRecordData, MemorySink
 from telephony.sim.behaviour import ScriptedCall, SimulationProfile
@@ -48,6 +49,7 @@ def run_scenario(
     actions: list[Action] = (),  # type: ignore[assignment]
     run_s: float = 3600.0,
     start: float = MONDAY_10AM,
+    directory: CallerDirectory | None = None,
 ) -> Outcome:
     """Log the agents in, place the scripted calls, apply timed actions, run until all is done."""
     sink = MemorySink()
@@ -55,7 +57,7 @@ def run_scenario(
     profile = profile or SimulationProfile(arrival_rate_per_s=0.0)
 
     async def main(clock: VirtualClock) -> None:
-        sim = SimulatedCenter(center, clock, sink, profile, seed=7)
+        sim = SimulatedCenter(center, clock, sink, profile, seed=7, directory=directory)
 
         async def watch(event: ev.Event) -> None:
             seen.append(event)

@@ -9,6 +9,7 @@ import random
 
 from acd.bus import EventBus
 from acd.clock import Clock
+from acd.directory import CallerDirectory, LastAgentDirectory
 from acd.engine import Engine
 from acd.events import AgentLoginRequested, AgentLogoutRequested
 from acd.runtime import Inbox, Runtime
@@ -36,6 +37,7 @@ class SimulatedCenter:
         *,
         store: StateStore | None = None,
         first_seq: int = 1,
+        directory: CallerDirectory | None = None,
     ) -> None:
         self.center = center
         self.clock = clock
@@ -44,7 +46,10 @@ class SimulatedCenter:
         self.bus = EventBus()
         self.inbox = Inbox()
         self.store = store or MemoryStateStore()
-        self.engine = Engine(center, self.store, clock, self.inbox.submit, rng=_child(rng))
+        self.directory = directory or LastAgentDirectory()
+        self.engine = Engine(
+            center, self.store, clock, self.inbox.submit, rng=_child(rng), directory=self.directory
+        )
         self.carrier = SimulatedCarrier(
             clock,
             self.inbox.submit,
@@ -57,6 +62,8 @@ class SimulatedCenter:
         )
         self.call_log = CallLog(sink, first_seq=first_seq)
         self.bus.subscribe(self.call_log)
+        if isinstance(self.directory, LastAgentDirectory):
+            self.bus.subscribe(self.directory)
         self.runtime = Runtime(self.inbox, self.bus, self.engine, self.carrier)
         self._task: asyncio.Task[None] | None = None
 
