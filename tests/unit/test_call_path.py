@@ -91,8 +91,8 @@ def test_given_a_caller_choosing_sales_when_agents_are_free_then_record_and_even
 
 def test_given_one_sales_agent_just_finished_when_a_call_arrives_then_the_longest_idle_gets_it():
     calls = [
-        ScriptedCall(after_s=1, dnis=MAIN, digits="1", talk_s=30),
-        ScriptedCall(after_s=100, dnis=MAIN, digits="1", talk_s=30),
+        ScriptedCall(after_s=1, dnis=MAIN, digits="1", talk_s=30, ani="+8613800000001"),
+        ScriptedCall(after_s=100, dnis=MAIN, digits="1", talk_s=30, ani="+8613800000002"),
     ]
     outcome = run_scenario(make_center(), calls, profile=profile())
     assert [outcome.record(0).agent_id, outcome.record(1).agent_id] == ["li", "zhang"]
