@@ -77,6 +77,18 @@ class CenterInfo(BaseModel):
     )
     explain_routing: bool = True
 
+    @field_validator("pause_reasons")
+    @classmethod
+    def _check_reasons(cls, value: list[str]) -> list[str]:
+        for reason in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", reason):
+                raise ValueError(f"pause reason {reason!r} must be a short lower-case word")
+            if reason == "no-answer":
+                raise ValueError("pause reason 'no-answer' is kept for automatic pauses")
+        if len(set(value)) != len(value):
+            raise ValueError("pause reasons must not repeat")
+        return value
+
 
 class QueueDef(BaseModel):
     """One queue's routing rules."""

@@ -21,7 +21,7 @@ import phonenumbers
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from config.center import DESTINATION_FORMS, Center, Destination, Strategy
+from config.center import DESTINATION_FORMS, Center, Destination
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -34,7 +34,6 @@ _TOML_POSITION = re.compile(
     r"^(?P<what>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
 )
 _DESTINATION_KINDS = ("queue", "menu", "voicemail", "hangup")
-_NOT_YET = {Strategy.RING_ALL: "strategy 'ring-all' is not available yet"}
 # Validation rounds: each can uncover checks that earlier errors kept from running.
 _MAX_ROUNDS = 4
 # Sections whose loss would turn every reference to them into a false "unknown ..." error.
@@ -283,8 +282,6 @@ def _check_skills(center: Center) -> Iterator[Problem]:
 
 def _check_queues(center: Center) -> Iterator[Problem]:
     for name, queue in center.queues.items():
-        if queue.strategy in _NOT_YET:
-            yield ("queues", name, "strategy"), _NOT_YET[queue.strategy]
         if queue.overflow.kind == "queue" and queue.overflow.name == name:
             yield ("queues", name, "overflow"), "a queue may not overflow to itself"
 
