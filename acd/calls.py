@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from acd import events as ev
 from acd.clock import Clock, Timer
 from acd.commands import Command
+from acd.contacts import WaitingContact
 
 Output = Command | ev.Event
 
@@ -36,6 +37,10 @@ class CallSession:
     priority: int = 0
     preferred_agent: str = ""
     wrap_extended: bool = False
+    channel: str = "voice"
+    dialing: bool = False
+    callback_attempts: int = 0
+    callback_contact: WaitingContact | None = None
     timers: dict[str, Timer] = field(default_factory=dict)
 
     def start_timer(self, clock: Clock, name: str, delay: float, fire: Callable[[], None]) -> None:

@@ -18,12 +18,14 @@ import structlog
 
 from acd import events as ev
 from acd.agent_desk import AgentDesk
+from acd.callbacks import Callbacks
 from acd.calls import CallSession, Output
 from acd.clock import Clock
 from acd.commands import (
     AnnouncePosition,
     AnswerCall,
     Bridge,
+    CancelOffer,
     Enqueue,
     Hangup,
     PlayPrompt,
@@ -70,6 +72,7 @@ class Engine:
         self.dispatch = Dispatcher(center, store, clock, self._presence, contexts, self._ring_timer)
         self.status = QueueStatus(center, store, clock, self.dispatch.levels)
         self.desk = AgentDesk(self)
+        self.callbacks = Callbacks(self)
         self._handlers: dict[type[ev.Event], Callable[[Any, list[Output]], Awaitable[None]]] = {
             ev.CallOffered: self._on_offered,
             ev.DigitsCollected: self._on_digits,
@@ -82,6 +85,7 @@ class Engine:
             ev.PreferenceExpired: self._on_preference_expired,
             ev.AnnouncementDue: self._on_announcement_due,
             **self.desk.handlers(),
+            **self.callbacks.handlers(),
         }
 
     @property
@@ -106,6 +110,11 @@ class Engine:
     def now(self) -> float:
         """The engine's clock."""
         return self._clock.now()
+
+    def open_session(self, call: CallSession) -> CallSession:
+        """Start tracking a call the engine created itself (a callback)."""
+        self._calls[call.call_id] = call
+        return call
 
     async def handle(self, event: ev.Event) -> list[Output]:
         """Apply one event; the commands and decision events it leads to, in order."""
@@ -169,7 +178,10 @@ class Engine:
 
     async def _on_digits(self, event: ev.DigitsCollected, out: list[Output]) -> None:
         call = self._calls.get(event.call_id)
-        if call is None or not call.menu:
+        if call is None:
+            return
+        if not call.menu:
+            await self.callbacks.maybe_request(call, event.digits, out)
             return
         menu = self.center.menus[call.menu]
         step = choose(menu, event.digits, call.tries)
@@ -245,7 +257,7 @@ class Engine:
     def _start_queue_timers(self, call: CallSession, contact: WaitingContact) -> None:
         queue = self.center.queues[contact.queue]
         if queue.max_wait_s is not None:
-            self._start_timer(
+            self.start_timer(
                 call,
                 "max-wait",
                 queue.max_wait_s,
@@ -253,14 +265,14 @@ class Engine:
             )
         if contact.preferred_until:
             self.dispatch.waiting_for.setdefault(contact.preferred_agent, set()).add(call.call_id)
-            self._start_timer(
+            self.start_timer(
                 call,
                 "preferred",
                 contact.preferred_until - self.now(),
                 lambda: ev.PreferenceExpired(at=self.now(), call_id=call.call_id),
             )
         if queue.announce_every_s > 0:
-            self._start_timer(
+            self.start_timer(
                 call,
                 "announce",
                 queue.announce_every_s,
@@ -294,7 +306,7 @@ class Engine:
                 callback_key=queue.callback_key or "",
             )
         )
-        self._start_timer(
+        self.start_timer(
             call,
             "announce",
             queue.announce_every_s,
@@ -340,16 +352,17 @@ class Engine:
         for name in ("max-wait", "ring", "preferred", "announce"):
             call.cancel_timer(name)
         self.dispatch.waiting_for.get(contact.preferred_agent, set()).discard(contact.call_id)
-        for agent in await self.dispatch.withdraw(contact, out):
+        rang = await self.dispatch.withdraw(contact, out)
+        await self._store.remove_waiting(contact.call_id)
+        for agent in rang:
             await self._presence.after_work(agent, out, keep_idle_since=True)
             await self.dispatch.serve_agent(agent.agent_id, out)
-        await self._store.remove_waiting(contact.call_id)
 
     # --- answers and no-answers ----------------------------------------------------------------
 
     def _ring_timer(self, call_id: str, agent_id: str, timeout_s: float) -> None:
         call = self._calls[call_id]
-        self._start_timer(
+        self.start_timer(
             call,
             "ring",
             timeout_s,
@@ -371,17 +384,22 @@ class Engine:
         await self._presence.set_state(
             agent, AgentState.ON_CALL, out, call_id=call.call_id, no_answer_streak=0
         )
-        call.agent_id, call.connected_at, call.outcome = event.agent_id, event.at, "answered"
+        if call.channel == "callback":
+            await self.callbacks.dial(call, event.agent_id, out)
+        else:
+            await self.connect(call, event.agent_id, contact.queue, event.at, out)
+
+    async def connect(
+        self, call: CallSession, agent_id: str, queue: str, at: float, out: list[Output]
+    ) -> None:
+        """The caller and the agent are talking."""
+        call.agent_id, call.connected_at, call.outcome = agent_id, at, "answered"
         out.append(
             ev.CallConnected(
-                at=event.at,
-                call_id=call.call_id,
-                agent_id=event.agent_id,
-                queue=contact.queue,
-                wait_s=call.wait_s(event.at),
+                at=at, call_id=call.call_id, agent_id=agent_id, queue=queue, wait_s=call.wait_s(at)
             )
         )
-        out.append(Bridge(call_id=call.call_id, agent_id=event.agent_id))
+        out.append(Bridge(call_id=call.call_id, agent_id=agent_id))
 
     async def _on_no_answer(
         self, event: ev.RingTimedOut | ev.OfferDeclined, out: list[Output]
@@ -395,12 +413,20 @@ class Engine:
             await self.ring_no_answer(contact, out)
 
     async def ring_no_answer(self, contact: WaitingContact, out: list[Output]) -> None:
-        """The offer failed: the contact keeps its place; the agents may be auto-paused."""
+        """The offer failed: the contact keeps its place; the agents may be auto-paused.
+
+        Every phone that rang is settled first, so a re-offer sees all of them free again.
+        """
         self._calls[contact.call_id].cancel_timer("ring")
-        for agent in await self.dispatch.withdraw(contact, out):
-            await self._no_answer_by(agent.agent_id, contact, out)
+        freed = [
+            agent.agent_id
+            for agent in await self.dispatch.withdraw(contact, out)
+            if await self._no_answer_by(agent.agent_id, contact, out)
+        ]
         contact = await self._store.get_waiting(contact.call_id) or contact
         await self.dispatch.offer_contact(contact, out)
+        for agent_id in freed:
+            await self.dispatch.serve_agent(agent_id, out)
 
     async def _ring_all_no_answer(
         self, contact: WaitingContact, agent_id: str, out: list[Output]
@@ -410,14 +436,17 @@ class Engine:
             await self.ring_no_answer(contact, out)  # time is up, or the last phone gave up
         elif agent_id in members:
             members.discard(agent_id)
-            await self._no_answer_by(agent_id, contact, out)
+            out.append(CancelOffer(call_id=contact.call_id, agent_id=agent_id))
+            if await self._no_answer_by(agent_id, contact, out):
+                await self.dispatch.serve_agent(agent_id, out)
 
     async def _no_answer_by(
         self, agent_id: str, contact: WaitingContact, out: list[Output]
-    ) -> None:
+    ) -> bool:
+        """Record a ring-no-answer; True if the agent is available again (not auto-paused)."""
         agent = await self._store.get_agent(agent_id)
         if agent is None or agent.state is not AgentState.RESERVED:
-            return
+            return False
         out.append(
             ev.RingNoAnswer(
                 at=self.now(),
@@ -433,11 +462,9 @@ class Engine:
             await self._presence.set_state(
                 agent, AgentState.PAUSED, out, reason="no-answer", no_answer_streak=streak
             )
-        else:
-            await self._presence.set_state(
-                agent, AgentState.AVAILABLE, out, no_answer_streak=streak
-            )
-            await self.dispatch.serve_agent(agent_id, out)
+            return False
+        await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=streak)
+        return True
 
     # --- the end of a call ---------------------------------------------------------------------
 
@@ -447,6 +474,9 @@ class Engine:
             return
         if call.connected_at is not None:
             await self._complete(call, event, out)
+            return
+        if call.dialing:
+            await self.callbacks.attempt_failed(call, event, out)
             return
         contact = await self._store.get_waiting(event.call_id)
         if contact is not None:
@@ -491,7 +521,7 @@ class Engine:
 
     def start_wrap_up_timer(self, call: CallSession, seconds: float) -> None:
         """(Re)start the call's wrap-up timer."""
-        self._start_timer(
+        self.start_timer(
             call,
             "wrap-up",
             seconds,
@@ -528,12 +558,14 @@ class Engine:
                             reason="system-restart",
                         )
                     )
+        await self.callbacks.recover(out)
         await self.desk.recover(out)
         return out
 
     # --- time ----------------------------------------------------------------------------------
 
-    def _start_timer(
+    def start_timer(
         self, call: CallSession, name: str, delay: float, make_event: Callable[[], ev.Event]
     ) -> None:
+        """Start (or restart) a named timer of the call that posts an event when it fires."""
         call.start_timer(self._clock, name, delay, lambda: self._post(make_event()))

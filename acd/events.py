@@ -26,11 +26,12 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallOffered(Event):
-    """A new inbound call reached the center."""
+    """A new call reached the center (or, with direction 'callback', a callback was created)."""
 
     call_id: str
     ani: str
     dnis: str
+    direction: str = "inbound"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +48,13 @@ class AgentAnswered(Event):
 
     call_id: str
     agent_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalleeAnswered(Event):
+    """The number dialled by an `Originate` answered."""
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +161,13 @@ class MaxWaitExpired(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreferenceExpired(Event):
     """A contact stopped waiting for its preferred agent: anyone qualified may now take it."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRetryDue(Event):
+    """A callback that could not reach the customer goes back in line."""
 
     call_id: str
 
@@ -319,3 +334,15 @@ class CallLost(Event):
     arrived_at: float
     queued_at: float
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackAttemptFailed(Event):
+    """Dialling a callback's customer failed (busy, no answer); it may be tried again."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    cause: str
+    attempt: int
+    will_retry: bool

@@ -41,6 +41,8 @@ class CallLog:
             ev.AgentStateChanged: self._agent_state,
             ev.RoutingDecision: self._routing_decision,
             ev.CallLost: self._lost,
+            ev.CallbackRequested: self._callback_requested,
+            ev.CallbackAttemptFailed: self._callback_failed,
         }
 
     @property
@@ -70,9 +72,9 @@ class CallLog:
 
     def _offered(self, e: ev.CallOffered) -> None:
         self._open[e.call_id] = CallRecordData(
-            call_id=e.call_id, direction="inbound", ani=e.ani, dnis=e.dnis, arrived_at=e.at
+            call_id=e.call_id, direction=e.direction, ani=e.ani, dnis=e.dnis, arrived_at=e.at
         )
-        self._emit(e.at, e.call_id, "OFFERED", ani=e.ani, dnis=e.dnis)
+        self._emit(e.at, e.call_id, "OFFERED", ani=e.ani, dnis=e.dnis, direction=e.direction)
 
     def _routed(self, e: ev.CallRouted) -> None:
         self._emit(e.at, e.call_id, "ROUTE", source=e.source, destination=e.destination)
@@ -167,6 +169,21 @@ class CallLog:
             reason=e.reason,
             considered=e.considered,
             candidates=candidates,
+        )
+
+    def _callback_requested(self, e: ev.CallbackRequested) -> None:
+        self._emit(e.at, e.call_id, "CALLBACK", number=e.number)
+
+    def _callback_failed(self, e: ev.CallbackAttemptFailed) -> None:
+        self._emit(
+            e.at,
+            e.call_id,
+            "CALLBACKFAILED",
+            queue=e.queue,
+            agent_id=e.agent_id,
+            cause=e.cause,
+            attempt=e.attempt,
+            will_retry=e.will_retry,
         )
 
     def _lost(self, e: ev.CallLost) -> None:

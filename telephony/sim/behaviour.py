@@ -28,6 +28,10 @@ class CallerBehaviour:
     keypress_s: float = 1.5
     no_input_probability: float = 0.03
     voicemail: Duration = Duration(20.0)
+    callback_probability: float = 0.0
+    callback_answer_probability: float = 0.9
+    callback_ring: Duration = Duration(8.0, fixed=True)
+    callback_no_answer_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

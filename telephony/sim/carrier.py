@@ -32,6 +32,8 @@ class SimCall:
     patience: Timer | None = None
     timers: list[Timer] = field(default_factory=list)
     ringing: dict[str, Timer] = field(default_factory=dict)
+    callback: bool = False
+    asked_callback: bool = False
 
 
 class SimulatedCarrier:
@@ -72,6 +74,7 @@ class SimulatedCarrier:
             cmd.RecordVoicemail: self._voicemail,
             cmd.Hangup: self._hangup,
             cmd.AnnouncePosition: self._announce,
+            cmd.Originate: self._originate,
         }
 
     @property
@@ -127,6 +130,10 @@ class SimulatedCarrier:
     async def execute(self, command: cmd.Command) -> None:
         """Carry out a command for a call still on the line (others are ignored, as on a wire)."""
         call = self._calls.get(command.call_id)
+        if call is None and isinstance(command, cmd.OfferToAgent):
+            # A callback: no caller on the line yet, only the agent's phone rings.
+            call = SimCall(command.call_id, media_free_at=self._clock.now(), callback=True)
+            self._calls[call.call_id] = call
         if call is not None:
             await self._execute[type(command)](command, call)
 
@@ -188,6 +195,8 @@ class SimulatedCarrier:
         timer = call.ringing.pop(command.agent_id, None)
         if timer is not None:
             timer.cancel()
+        if call.callback and not call.ringing:
+            self._calls.pop(call.call_id, None)  # nothing is on the line for a callback yet
 
     async def _bridge(self, command: cmd.Bridge, call: SimCall) -> None:
         if call.patience is not None:
@@ -219,7 +228,26 @@ class SimulatedCarrier:
         self._later(call, at, message_left)
 
     async def _announce(self, command: cmd.AnnouncePosition, call: SimCall) -> None:
-        """Announcements play over the hold music; simulated callers only listen."""
+        """Announcements play over the hold music; some callers take the callback offer."""
+        if not command.callback_key or call.asked_callback:
+            return
+        if self._rng.random() < self._callers.callback_probability:
+            call.asked_callback = True
+            at = self._clock.now() + self._callers.keypress_s
+            key = command.callback_key
+            self._later(
+                call, at, lambda: ev.DigitsCollected(at=at, call_id=call.call_id, digits=key)
+            )
+
+    async def _originate(self, command: cmd.Originate, call: SimCall) -> None:
+        """Dial a callback's customer: they answer after a few rings, or not at all."""
+        call.ringing.clear()
+        if self._rng.random() < self._callers.callback_answer_probability:
+            at = self._clock.now() + self._callers.callback_ring.draw(self._rng)
+            self._later(call, at, lambda: ev.CalleeAnswered(at=at, call_id=call.call_id))
+        else:
+            at = self._clock.now() + self._callers.callback_no_answer_s
+            self._later(call, at, lambda: self._end(call, "system", "no answer"))
 
     async def _hangup(self, command: cmd.Hangup, call: SimCall) -> None:
         if command.prompt:

@@ -123,7 +123,7 @@ async def test_call_events_carry_queue_agent_and_figures() -> None:
     assert by_kind["WRAPUPEND"] == CallEventData(
         9, T0 + 230, "c1", "WRAPUPEND", "", "a2", {"wrap_s": 30.0}
     )
-    assert by_kind["OFFERED"].data == {"ani": ANI, "dnis": DNIS}
+    assert by_kind["OFFERED"].data == {"ani": ANI, "dnis": DNIS, "direction": "inbound"}
 
 
 async def test_the_record_is_written_only_when_the_call_is_finished() -> None:
