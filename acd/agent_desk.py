@@ -158,7 +158,7 @@ class AgentDesk:
         for call_id in sorted(self._dispatch.waiting_for.pop(agent_id, set())):
             waiting = await self._store.get_waiting(call_id)
             if waiting is not None:
-                await self._engine.drop_preference(waiting, out)
+                await self._engine.care.drop_preference(waiting, out)
         for queue in self._dispatch.queues_of_agent.get(agent_id, []):
             if self._engine.center.queues[queue].leave_empty and not (
                 await self._engine.status.is_staffed(queue)

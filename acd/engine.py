@@ -22,7 +22,6 @@ from acd.callbacks import Callbacks
 from acd.calls import CallSession, Output
 from acd.clock import Clock
 from acd.commands import (
-    AnnouncePosition,
     AnswerCall,
     Bridge,
     CancelOffer,
@@ -39,8 +38,10 @@ from acd.ivr import Retry, ask, choose
 from acd.presence import AgentState
 from acd.presence_keeper import PresenceKeeper
 from acd.queue_status import QueueStatus
+from acd.recovery import recover
 from acd.state import StateStore
 from acd.strategies import StrategyContext
+from acd.waiting_care import WaitingCare
 from config.center import Center, Destination
 
 Post = Callable[[ev.Event], None]
@@ -73,6 +74,7 @@ class Engine:
         self.status = QueueStatus(center, store, clock, self.dispatch.levels)
         self.desk = AgentDesk(self)
         self.callbacks = Callbacks(self)
+        self.care = WaitingCare(self)
         self._handlers: dict[type[ev.Event], Callable[[Any, list[Output]], Awaitable[None]]] = {
             ev.CallOffered: self._on_offered,
             ev.DigitsCollected: self._on_digits,
@@ -82,10 +84,9 @@ class Engine:
             ev.CallEnded: self._on_ended,
             ev.VoicemailRecorded: self._on_voicemail,
             ev.MaxWaitExpired: self._on_max_wait,
-            ev.PreferenceExpired: self._on_preference_expired,
-            ev.AnnouncementDue: self._on_announcement_due,
             **self.desk.handlers(),
             **self.callbacks.handlers(),
+            **self.care.handlers(),
         }
 
     @property
@@ -225,7 +226,7 @@ class Engine:
             )
         )
         out.append(Enqueue(call_id=call.call_id, queue=queue_name, prompt=queue.hold_prompt))
-        self._start_queue_timers(call, contact)
+        self.care.start(call, contact)
         await self.dispatch.offer_contact(contact, out)
 
     async def _waiting_contact(self, call: CallSession, queue_name: str) -> WaitingContact:
@@ -252,65 +253,6 @@ class Engine:
             dnis=call.dnis,
             arrived_at=call.arrived_at,
             score=rank_score(now, call.priority, queue.priority_ageing_s),
-        )
-
-    def _start_queue_timers(self, call: CallSession, contact: WaitingContact) -> None:
-        queue = self.center.queues[contact.queue]
-        if queue.max_wait_s is not None:
-            self.start_timer(
-                call,
-                "max-wait",
-                queue.max_wait_s,
-                lambda: ev.MaxWaitExpired(at=self.now(), call_id=call.call_id, queue=contact.queue),
-            )
-        if contact.preferred_until:
-            self.dispatch.waiting_for.setdefault(contact.preferred_agent, set()).add(call.call_id)
-            self.start_timer(
-                call,
-                "preferred",
-                contact.preferred_until - self.now(),
-                lambda: ev.PreferenceExpired(at=self.now(), call_id=call.call_id),
-            )
-        if queue.announce_every_s > 0:
-            self.start_timer(
-                call,
-                "announce",
-                queue.announce_every_s,
-                lambda: ev.AnnouncementDue(at=self.now(), call_id=call.call_id),
-            )
-
-    async def _on_preference_expired(self, event: ev.PreferenceExpired, out: list[Output]) -> None:
-        contact = await self._store.get_waiting(event.call_id)
-        if contact is not None and contact.preferred_until:
-            await self.drop_preference(contact, out)
-
-    async def drop_preference(self, contact: WaitingContact, out: list[Output]) -> None:
-        """The contact stops waiting for one agent; offer it to anyone qualified."""
-        self.dispatch.waiting_for.get(contact.preferred_agent, set()).discard(contact.call_id)
-        contact = replace(contact, preferred_until=0.0)
-        await self._store.update_waiting(contact)
-        await self.dispatch.offer_contact(contact, out)
-
-    async def _on_announcement_due(self, event: ev.AnnouncementDue, out: list[Output]) -> None:
-        call = self._calls.get(event.call_id)
-        contact = await self._store.get_waiting(event.call_id)
-        if call is None or contact is None:
-            return
-        queue = self.center.queues[contact.queue]
-        info = await self.status.contact_info(contact)
-        out.append(
-            AnnouncePosition(
-                call_id=call.call_id,
-                position=info.position,
-                estimated_wait_s=info.estimated_wait_s,
-                callback_key=queue.callback_key or "",
-            )
-        )
-        self.start_timer(
-            call,
-            "announce",
-            queue.announce_every_s,
-            lambda: ev.AnnouncementDue(at=self.now(), call_id=call.call_id),
         )
 
     async def _on_max_wait(self, event: ev.MaxWaitExpired, out: list[Output]) -> None:
@@ -537,30 +479,8 @@ class Engine:
     # --- restart -------------------------------------------------------------------------------
 
     async def recover(self) -> list[Output]:
-        """After a restart: close waiting calls whose media is gone, free agents held by them.
-
-        Presence (pauses with their reasons) and non-voice contacts stay as the store kept them.
-        """
-        out: list[Output] = []
-        for name in self.center.queues:
-            for contact in await self._store.waiting(name):
-                if contact.channel == "voice" and contact.call_id not in self._calls:
-                    await self._store.remove_waiting(contact.call_id)
-                    out.append(
-                        ev.CallLost(
-                            at=self.now(),
-                            call_id=contact.call_id,
-                            queue=contact.queue,
-                            ani=contact.ani,
-                            dnis=contact.dnis,
-                            arrived_at=contact.arrived_at,
-                            queued_at=contact.first_queued_at,
-                            reason="system-restart",
-                        )
-                    )
-        await self.callbacks.recover(out)
-        await self.desk.recover(out)
-        return out
+        """After a restart: see `acd.recovery.recover`."""
+        return await recover(self)
 
     # --- time ----------------------------------------------------------------------------------
 
