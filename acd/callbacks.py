@@ -44,6 +44,10 @@ class Callbacks:
         key = self._engine.center.queues[call.queue].callback_key if call.queue else None
         if contact is None or not key or digits != key or call.channel != "voice":
             return
+        await self.convert(call, contact, out)
+
+    async def convert(self, call: CallSession, contact: WaitingContact, out: list[Output]) -> None:
+        """End the caller's call with a confirmation; a callback takes over its place in line."""
         now = self._engine.now()
         await self._engine.leave_queue(contact, out)
         call.outcome = "callback"

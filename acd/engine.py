@@ -260,6 +260,10 @@ class Engine:
         contact = await self._store.get_waiting(event.call_id)
         if call is None or contact is None or contact.queue != event.queue:
             return
+        if self.center.queues[contact.queue].overflow.kind == "callback":
+            self._overflowed(call, "timeout", out)
+            await self.callbacks.convert(call, contact, out)
+            return
         await self.leave_queue(contact, out)
         await self._overflow(call, "timeout", out)
 
@@ -274,19 +278,28 @@ class Engine:
     async def _overflow(
         self, call: CallSession, reason: ev.OverflowReason, out: list[Output]
     ) -> None:
-        overflow = self.center.queues[call.queue].overflow
+        """The call leaves its queue for the queue's overflow destination."""
+        queue = self.center.queues[call.queue]
+        self._overflowed(call, reason, out)
+        call.outcome = "overflow"
+        destination = queue.overflow
+        if destination.kind == "callback":  # no place in line to keep: leave a message instead
+            destination = Destination(kind="voicemail", name=call.queue)
+        await self._goto(
+            call, destination, f"overflow:{call.queue}", out, prompt=queue.overflow_prompt
+        )
+
+    def _overflowed(self, call: CallSession, reason: ev.OverflowReason, out: list[Output]) -> None:
         out.append(
             ev.CallOverflowed(
                 at=self.now(),
                 call_id=call.call_id,
                 queue=call.queue,
-                destination=str(overflow),
+                destination=str(self.center.queues[call.queue].overflow),
                 wait_s=call.wait_s(self.now()),
                 reason=reason,
             )
         )
-        call.outcome = "overflow"
-        await self._goto(call, overflow, f"overflow:{call.queue}", out)
 
     async def leave_queue(self, contact: WaitingContact, out: list[Output]) -> None:
         """Take a contact out of its queue, stopping any phone it rings."""

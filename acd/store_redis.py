@@ -28,6 +28,8 @@ from dataclasses import fields
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import EqualJitterBackoff
 
 from acd.contacts import WaitingContact
 from acd.presence import AgentPresence, AgentState
@@ -36,6 +38,12 @@ SEQ_DIGITS = 15
 SEQ_LIMIT = 10**SEQ_DIGITS
 # The member is "<15 digits>:<call id>": the call id starts at this 1-based Lua string index.
 CALL_ID_AT = SEQ_DIGITS + 2
+# A client made by `from_url` retries a command this often on a broken connection, so a pooled
+# connection left stale by a Redis restart reconnects instead of failing the next command; with
+# Redis down, a command fails with redis.ConnectionError after about a tenth of a second.
+RECONNECT_RETRIES = 3
+RECONNECT_BASE_S = 0.01
+RECONNECT_CAP_S = 0.1
 
 _PUT_AGENT = """
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -142,6 +150,9 @@ _PRESENCE_CODECS: dict[str, tuple[Callable[[Any], str], Callable[[str], Any]]] =
     "AgentState": (lambda state: str(state.value), AgentState),
 }
 _PRESENCE_FIELDS = [(f.name, _PRESENCE_CODECS[str(f.type)]) for f in fields(AgentPresence)]
+_DECODERS = [(name, name.encode(), decode) for name, (_, decode) in _PRESENCE_FIELDS]
+_AVAILABLE = AgentState.AVAILABLE.value
+_RESERVED = AgentState.RESERVED.value
 _CONTACT_FIELDS = [f.name for f in fields(WaitingContact) if f.name != "offered_to"]
 
 
@@ -155,8 +166,12 @@ def encode_presence(presence: AgentPresence) -> list[str]:
 
 def decode_presence(flat: Sequence[Reply]) -> AgentPresence:
     """The presence from a flat HGETALL reply (`encode_presence`'s output)."""
-    stored = {_text(k): _text(v) for k, v in zip(flat[::2], flat[1::2], strict=True)}
-    return AgentPresence(**{name: decode(stored[name]) for name, (_, decode) in _PRESENCE_FIELDS})
+    pairs = iter(flat)
+    stored: dict[Any, Reply] = dict(zip(pairs, pairs, strict=True))
+    by_bytes = isinstance(flat[0], bytes)  # the field names come back as the client returns text
+    return AgentPresence(
+        **{name: dec(_text(stored[key if by_bytes else name])) for name, key, dec in _DECODERS}
+    )
 
 
 def encode_contact(contact: WaitingContact) -> str:
@@ -172,19 +187,23 @@ def decode_contact(data: Reply, offered_to: Reply) -> WaitingContact:
 
 def queue_member(contact: WaitingContact) -> str:
     """The contact's sorted-set member: seq then call id, so equal scores keep arrival order."""
-    if not 0 <= contact.seq < SEQ_LIMIT:
-        raise ValueError(
-            f"call {contact.call_id}: seq {contact.seq} is outside 0..{SEQ_LIMIT - 1}; "
-            "take it from next_seq()"
-        )
     return f"{contact.seq:0{SEQ_DIGITS}d}:{contact.call_id}"
 
 
 def score_text(contact: WaitingContact) -> str:
     """The contact's score as Redis stores and compares it (-0.0 and 0.0 are one place)."""
+    return _float_text(contact.score + 0.0)  # adding +0.0 turns -0.0 into 0.0
+
+
+def check_orderable(contact: WaitingContact) -> None:
+    """ValueError unless a sorted set can hold the contact in exactly `order_key()` order."""
+    if not 0 <= contact.seq < SEQ_LIMIT:
+        raise ValueError(
+            f"call {contact.call_id}: seq {contact.seq} is outside 0..{SEQ_LIMIT - 1}; "
+            "take it from next_seq()"
+        )
     if math.isnan(contact.score):
         raise ValueError(f"call {contact.call_id}: score is NaN; give it a number")
-    return _float_text(contact.score + 0.0)  # adding +0.0 turns -0.0 into 0.0
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -218,7 +237,8 @@ class RedisStateStore:
     @classmethod
     def from_url(cls, url: str, prefix: str = "hotline") -> RedisStateStore:
         """A store on its own client for `url` (`redis://host:port/db`, `unix:///path.sock`)."""
-        store = cls(aioredis.Redis.from_url(url), prefix)
+        retry = Retry(EqualJitterBackoff(RECONNECT_CAP_S, RECONNECT_BASE_S), RECONNECT_RETRIES)
+        store = cls(aioredis.Redis.from_url(url, retry=retry), prefix)
         store._owns_client = True
         return store
 
@@ -244,7 +264,12 @@ class RedisStateStore:
         agent_id = presence.agent_id
         available = _encode_bool(presence.state is AgentState.AVAILABLE)
         await self._put_agent(
-            keys=[self._agent_prefix + agent_id, self._agents_key, self._available_key],
+            keys=[
+                self._agent_prefix + agent_id,
+                self._agents_key,
+                self._available_key,
+                self._order_key,
+            ],
             args=[agent_id, available, *encode_presence(presence)],
         )
 
@@ -260,7 +285,7 @@ class RedisStateStore:
         """Atomically move an AVAILABLE agent to RESERVED for `call_id`; None if not available."""
         flat = await self._reserve_agent(
             keys=[self._agent_prefix + agent_id, self._available_key],
-            args=[agent_id, _float_text(at), call_id, AgentState.AVAILABLE, AgentState.RESERVED],
+            args=[agent_id, _float_text(at), call_id, _AVAILABLE, _RESERVED],
         )
         return decode_presence(flat) if flat else None
 
@@ -272,6 +297,7 @@ class RedisStateStore:
 
     async def add_waiting(self, contact: WaitingContact) -> int:
         """Add a contact to its queue; returns its 1-based position (ValueError if it waits)."""
+        check_orderable(contact)
         added, detail = await self._add_waiting(
             keys=[self._contact_prefix + contact.call_id, self._queue_prefix + contact.queue],
             args=[
@@ -289,7 +315,10 @@ class RedisStateStore:
         return int(detail)
 
     async def update_waiting(self, contact: WaitingContact) -> None:
-        """Replace a waiting contact; KeyError if it does not wait, ValueError if it would move."""
+        """Replace a waiting contact; KeyError if it does not wait, ValueError if it would move.
+
+        A seq or score `add_waiting` refuses differs from the stored one, so it is a move too.
+        """
         done = await self._update_waiting(
             keys=[self._contact_prefix + contact.call_id],
             args=[

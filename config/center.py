@@ -13,8 +13,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-DESTINATION_FORMS = "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX' or 'hangup'"
-_DESTINATION = re.compile(r"^(queue|menu|voicemail):([A-Za-z0-9_.-]+)$|^(voicemail|hangup)$")
+DESTINATION_FORMS = (
+    "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX', 'callback' or 'hangup'"
+)
+_DESTINATION = re.compile(
+    r"^(queue|menu|voicemail):([A-Za-z0-9_.-]+)$|^(voicemail|hangup|callback)$"
+)
 _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -102,6 +106,7 @@ class QueueDef(BaseModel):
     ring_timeout_s: float = Field(15.0, gt=0)
     max_wait_s: float | None = Field(None, gt=0)
     overflow: Destination = Field(default_factory=lambda: Destination(kind="hangup"))
+    overflow_prompt: str = ""
     max_length: int | None = Field(None, ge=1)
     priority: int = 0
     auto_pause_after: int = Field(3, ge=0)

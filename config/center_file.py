@@ -33,7 +33,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TOML_POSITION = re.compile(
     r"^(?P<what>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
 )
-_DESTINATION_KINDS = ("queue", "menu", "voicemail", "hangup")
+_DESTINATION_KINDS = ("queue", "menu", "voicemail", "hangup", "callback")
 # Validation rounds: each can uncover checks that earlier errors kept from running.
 _MAX_ROUNDS = 4
 # Sections whose loss would turn every reference to them into a false "unknown ..." error.
@@ -315,6 +315,8 @@ def _check_destinations(center: Center) -> Iterator[Problem]:
             yield loc, f"'{dest}' is not a destination; expected {DESTINATION_FORMS}"
         elif dest.kind in known and dest.name not in known[dest.kind]:
             yield loc, f"unknown {dest.kind} '{dest.name}'"
+        elif dest.kind == "callback" and loc[0] != "queues":
+            yield loc, "'callback' is only a queue overflow: the caller must have a place in line"
 
 
 def _check_numbers(center: Center) -> Iterator[Problem]:

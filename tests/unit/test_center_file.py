@@ -192,7 +192,7 @@ def test_every_section_of_the_sample_is_explained():
             'options = { 1 = "queue:sales"',
             'options = { 1 = "queue:"',
             "center.toml: menus.main.options.1: 'queue:' is not a destination; expected "
-            "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX' or 'hangup'",
+            "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX', 'callback' or 'hangup'",
         ),
         (
             'options = { 1 = "queue:sales"',
@@ -213,7 +213,7 @@ def test_every_section_of_the_sample_is_explained():
             'default = "queue:support"',
             "default = 3",
             "center.toml: menus.main.default: must be a destination ('queue:NAME', 'menu:NAME', "
-            "'voicemail', 'voicemail:BOX' or 'hangup'), got 3",
+            "'voicemail', 'voicemail:BOX', 'callback' or 'hangup'), got 3",
         ),
         (
             '"4008001000" = "menu:main"',
@@ -341,7 +341,7 @@ def test_all_mistakes_are_reported_at_once_in_file_order(tmp_path):
         "center.toml: agents.1001.extension: must be 2 to 8 digits, got 'x'",
         "center.toml: agents.1001.skills.frensh: must be less than or equal to 5, got 9",
         "center.toml: menus.main.options.1: 'queue:' is not a destination; expected "
-        "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX' or 'hangup'",
+        "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX', 'callback' or 'hangup'",
         "center.toml: menus.main.options: option 'x' is not a single key (0-9, * or #)",
         "center.toml: numbers.4008001000: unknown menu 'mian'",
         "center.toml: numbers.12a: '12a' is not a phone number: digits only, optionally a "
@@ -446,7 +446,7 @@ def test_destination_given_as_a_table_with_an_unknown_kind_is_refused():
     center = Center.model_validate({"numbers": {"100": {"kind": "fax", "name": "x"}}})
     assert check_center(center, "c.toml") == [
         "c.toml: numbers.100: 'fax:x' is not a destination; expected 'queue:NAME', "
-        "'menu:NAME', 'voicemail', 'voicemail:BOX' or 'hangup'"
+        "'menu:NAME', 'voicemail', 'voicemail:BOX', 'callback' or 'hangup'"
     ]
 
 

@@ -295,3 +295,27 @@ def test_given_a_callback_nobody_answers_then_it_is_retried_and_then_recorded_as
     assert [(e.data["attempt"], e.data["will_retry"]) for e in failures] == [(1, True), (2, False)]
     li = [e.state for e in outcome.of_type(ev.AgentStateChanged) if e.agent_id == "li"]
     assert li[-1] is AgentState.LOGGED_OUT
+
+
+def test_given_overflow_to_callback_then_max_wait_turns_the_caller_into_a_callback_in_place():
+    center = make_center(
+        max_wait_s=30, overflow=Destination(kind="callback"), overflow_prompt="sorry-busy"
+    )
+    calls = [call(1, ANI_A, talk=100), call(5, ANI_B, talk=20), call(50, VIP, talk=20)]
+    outcome = run_scenario(center, calls, profile=callback_profile(1.0))
+    record = {(r.ani, r.direction): r for r in outcome.records}
+    assert record[(ANI_B, "inbound")].outcome == "callback"
+    assert "EXITWITHTIMEOUT" in outcome.kinds(record[(ANI_B, "inbound")].call_id)
+    first, later = record[(ANI_B, "callback")], record[(VIP, "callback")]
+    assert (first.outcome, later.outcome) == ("answered", "answered")
+    assert first.answered_at < later.answered_at  # each kept its place in line
+
+
+def test_given_callback_named_outside_a_queue_overflow_then_check_config_refuses_it():
+    from config.center_file import check_center
+
+    center = make_center().model_copy(update={"numbers": {LINE: Destination(kind="callback")}})
+    assert check_center(center, "c.toml") == [
+        f"c.toml: numbers.{LINE}: 'callback' is only a queue overflow: the caller must have a "
+        "place in line"
+    ]
