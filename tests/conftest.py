@@ -1,8 +1,9 @@
-"""Shared fixtures: a real PostgreSQL server for the session, and migrated databases per test.
+"""Shared fixtures: real PostgreSQL and Redis servers for the session, migrated databases per test.
 
 `migrated_db_url` runs each test that uses it twice, on SQLite and on PostgreSQL, each time on a
 fresh database at the newest schema; the PostgreSQL run is marked `integration`. The server starts
-only when a test needs it, and is stopped at the end of the session.
+only when a test needs it, and is stopped at the end of the session. So is `redis_server`, a
+redis-server on a Unix socket; tests share it, so each keeps to its own key prefix.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from pg import PostgresServer, PostgresUnavailable
+from redis_server import RedisServer, RedisUnavailable
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.db import create_db_engine, make_sessionmaker
@@ -82,3 +84,27 @@ def db_sessions(migrated_db_url: str) -> Iterator[sessionmaker[Session]]:
         yield make_sessionmaker(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server on a Unix socket in a temp dir, for the whole session."""
+    try:
+        server = RedisServer()
+    except RedisUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        server.start()
+    except RedisUnavailable as exc:
+        server.close()
+        pytest.fail(f"redis-server would not start: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    """URL (`unix:///...`) of the session's redis-server; use a key prefix of your own."""
+    return redis_server.url

@@ -1,24 +1,27 @@
 """The `StateStore` contract: every implementation must pass these tests unchanged.
 
-Only the in-memory store exists today. To add an implementation, add a parameter to `make_store`
-(for Redis: `pytest.param("redis", marks=pytest.mark.integration)`, whose branch takes the server
-with `request.getfixturevalue(...)` and returns a factory of stores on a freshly emptied
-database). The tests use only the `StateStore` protocol, so they run unchanged on every store.
+`make_store` runs each test on every implementation: the in-memory store, and the Redis store on
+the session's real redis-server (marked `integration`). Each store a Redis test makes has a key
+prefix of its own, so it starts empty; the test's keys are deleted afterwards. The tests use only
+the `StateStore` protocol, so they run unchanged on every store.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import pytest
+import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acd.contacts import WaitingContact
 from acd.presence import AgentPresence, AgentState
 from acd.state import MemoryStateStore, StateStore, with_offer
+from acd.store_redis import RedisStateStore
 
 pytestmark = pytest.mark.unit
 
@@ -31,13 +34,30 @@ async def _memory_store() -> StateStore:
     return MemoryStateStore()
 
 
-FACTORIES: dict[str, StoreFactory] = {"memory": _memory_store}
+_test_numbers = itertools.count(1)
 
 
-@pytest.fixture(params=sorted(FACTORIES))
-def make_store(request: pytest.FixtureRequest) -> StoreFactory:
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+async def make_store(request: pytest.FixtureRequest) -> AsyncIterator[StoreFactory]:
     """Makes a new, empty store of one implementation (Hypothesis needs one per example)."""
-    return FACTORIES[request.param]
+    if request.param == "memory":
+        yield _memory_store
+        return
+    url: str = request.getfixturevalue("redis_url")
+    client = aioredis.Redis.from_url(url)
+    test_prefix = f"contract{next(_test_numbers)}"
+    store_numbers = itertools.count(1)
+
+    async def redis_store() -> StateStore:
+        return RedisStateStore(client, prefix=f"{test_prefix}-{next(store_numbers)}")
+
+    try:
+        yield redis_store
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{test_prefix}-*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
 
 
 @pytest.fixture
@@ -371,3 +391,265 @@ async def _check_consistent(store: StateStore, model: dict[str, WaitingContact])
             assert await store.get_waiting(waiting_contact.call_id) == waiting_contact
     for call_id in CALL_IDS:
         assert await store.get_waiting(call_id) == model.get(call_id)
+
+
+# --- reservation is the presence state machine's own transition --------------------------------
+
+
+async def test_a_reservation_is_the_transition_to_reserved(store: StateStore) -> None:
+    available = agent("a1", reason="", calls_handled=4, talk_s=12.25, no_answer_streak=1)
+    await store.put_agent(available)
+    reserved = await store.reserve_agent("a1", "c9", AT + 0.1)
+    assert reserved == available.transition(S.RESERVED, AT + 0.1, call_id="c9")
+
+
+async def test_agents_are_listed_in_the_order_they_were_first_stored(store: StateStore) -> None:
+    for agent_id in ("b", "a", "c"):
+        await store.put_agent(agent(agent_id, S.PAUSED))
+    await store.put_agent(agent("a", S.AVAILABLE))
+    await store.put_agent(agent("c", S.AVAILABLE))
+    await store.put_agent(agent("b", S.AVAILABLE))
+    await store.put_agent(agent("a", S.AVAILABLE, calls_handled=1))  # still available: stays first
+    assert [a.agent_id for a in await store.agents()] == ["b", "a", "c"]
+    assert [a.agent_id for a in await store.available_agents()] == ["a", "c", "b"]
+    await store.reserve_agent("a", "c1", AT)
+    await store.put_agent(agent("a", S.AVAILABLE))  # available again: now last
+    assert [a.agent_id for a in await store.available_agents()] == ["c", "b", "a"]
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    since=finite,
+    talk_s=finite,
+    text=st.text(max_size=12),
+    count=st.integers(-(2**62), 2**62),
+    flag=st.booleans(),
+    state=st.sampled_from(AgentState),
+)
+async def test_an_agent_comes_back_exactly_whatever_its_values(
+    make_store: StoreFactory,
+    since: float,
+    talk_s: float,
+    text: str,
+    count: int,
+    flag: bool,
+    state: AgentState,
+) -> None:
+    store = await make_store()
+    stored = AgentPresence(
+        f"agent {text}",
+        state,
+        since,
+        reason=text,
+        call_id=text,
+        idle_since=-since,
+        calls_handled=count,
+        talk_s=talk_s,
+        no_answer_streak=count,
+        pending_pause=text,
+        pending_logout=flag,
+    )
+    await store.put_agent(stored)
+    assert await store.get_agent(stored.agent_id) == stored
+    assert await store.agents() == [stored]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    enqueued_at=st.floats(-1e12, 1e12),
+    first=finite,
+    priority=st.integers(-5, 5),
+    text=st.text(max_size=12),
+    skills=st.dictionaries(st.text(max_size=5), st.integers(1, 5), max_size=3),
+)
+async def test_a_contact_comes_back_exactly_whatever_its_values(
+    make_store: StoreFactory,
+    enqueued_at: float,
+    first: float,
+    priority: int,
+    text: str,
+    skills: dict[str, int],
+) -> None:
+    store = await make_store()
+    waiting = WaitingContact(
+        f"call {text}",
+        f"queue {text}",
+        enqueued_at,
+        first_queued_at=first,
+        seq=7,
+        priority=priority,
+        skills=skills,
+        preferred_agent=text,
+        preferred_until=first,
+        offered_to=text,
+        channel=text,
+        callback_number=text,
+        ani=text,
+        dnis=text,
+        arrived_at=first,
+    )
+    assert await store.add_waiting(waiting) == 1
+    assert await store.get_waiting(waiting.call_id) == waiting
+    assert await store.head(waiting.queue, 1) == [waiting]
+    assert await store.remove_waiting(waiting.call_id) == waiting
+
+
+# --- head, position and count --------------------------------------------------------------
+
+
+async def add_all(store: StateStore, *contacts: WaitingContact) -> None:
+    for waiting_contact in contacts:
+        await store.add_waiting(waiting_contact)
+
+
+async def test_head_gives_the_first_contacts_in_service_order(store: StateStore) -> None:
+    await add_all(
+        store,
+        contact("c1", enqueued_at=AT + 1, seq=1),
+        contact("c2", enqueued_at=AT + 2, seq=2, priority=1),
+        contact("c3", enqueued_at=AT + 3, seq=3),
+        contact("other", queue="support", seq=4),
+    )
+    assert [c.call_id for c in await store.head("sales", 2)] == ["c2", "c1"]
+    assert await store.head("sales", 3) == await store.waiting("sales")
+    assert await store.head("sales", 10) == await store.waiting("sales")
+    assert await store.head("sales", 0) == []
+    assert await store.head("nobody-waits-here", 5) == []
+
+
+async def test_head_shows_the_contact_as_it_was_last_updated(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1), contact("c2", seq=2))
+    await store.update_waiting(with_offer(contact("c1", seq=1), "a1"))
+    assert await store.head("sales", 1) == [with_offer(contact("c1", seq=1), "a1")]
+    await store.remove_waiting("c1")
+    assert await store.head("sales", 1) == [contact("c2", seq=2)]
+
+
+async def test_position_is_the_place_in_service_order_and_moves_up(store: StateStore) -> None:
+    await add_all(
+        store,
+        contact("c1", enqueued_at=AT + 1, seq=1),
+        contact("c2", enqueued_at=AT + 1, seq=2),
+        contact("c3", enqueued_at=AT + 0, seq=3),
+        contact("s1", queue="support", enqueued_at=AT + 9, seq=4),
+    )
+    assert [await store.position(c) for c in ("c3", "c1", "c2", "s1")] == [1, 2, 3, 1]
+    await store.remove_waiting("c3")
+    assert [await store.position(c) for c in ("c1", "c2", "s1")] == [1, 2, 1]
+    assert await store.position("c3") is None
+    assert await store.position("never-called") is None
+
+
+async def test_count_waiting_counts_each_queue_apart(store: StateStore) -> None:
+    assert await store.count_waiting("sales") == 0
+    await add_all(
+        store, contact("c1", seq=1), contact("c2", seq=2), contact("s1", queue="support", seq=3)
+    )
+    assert (await store.count_waiting("sales"), await store.count_waiting("support")) == (2, 1)
+    await store.remove_waiting("c1")
+    await store.remove_waiting("c1")
+    assert (await store.count_waiting("sales"), await store.count_waiting("support")) == (1, 1)
+
+
+# --- claim_contact -------------------------------------------------------------------------
+
+
+async def test_claiming_a_free_contact_offers_it_to_the_agent(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1), contact("c2", seq=2))
+    assert await store.claim_contact("c1", "", "a1") is True
+    assert await store.get_waiting("c1") == with_offer(contact("c1", seq=1), "a1")
+    assert await store.waiting("sales") == [
+        with_offer(contact("c1", seq=1), "a1"),
+        contact("c2", seq=2),
+    ]
+    assert await store.position("c1") == 1
+
+
+async def test_a_contact_held_by_one_agent_cannot_be_claimed_by_another(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1))
+    await store.claim_contact("c1", "", "a1")
+    assert await store.claim_contact("c1", "", "a2") is False
+    assert await store.claim_contact("c1", "a2", "a3") is False
+    assert await store.get_waiting("c1") == with_offer(contact("c1", seq=1), "a1")
+
+
+async def test_the_holder_gives_a_contact_back_and_another_can_claim_it(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1))
+    await store.claim_contact("c1", "", "a1")
+    assert await store.claim_contact("c1", "a1", "") is True
+    assert await store.get_waiting("c1") == contact("c1", seq=1)
+    assert await store.claim_contact("c1", "", "a2") is True
+    assert (await store.get_waiting("c1") or contact("none")).offered_to == "a2"
+
+
+async def test_a_contact_that_does_not_wait_cannot_be_claimed(store: StateStore) -> None:
+    assert await store.claim_contact("c1", "", "a1") is False
+    assert await store.get_waiting("c1") is None
+    assert await store.waiting("sales") == []
+    await add_all(store, contact("c1", seq=1))
+    await store.remove_waiting("c1")
+    assert await store.claim_contact("c1", "", "a1") is False
+    assert await store.get_waiting("c1") is None
+
+
+async def test_of_many_concurrent_claims_exactly_one_wins(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1))
+    results = await asyncio.gather(*(store.claim_contact("c1", "", f"a{i}") for i in range(50)))
+    assert results.count(True) == 1
+    winner = f"a{results.index(True)}"
+    assert await store.get_waiting("c1") == with_offer(contact("c1", seq=1), winner)
+
+
+# --- property: claims too, and head, position and count agree with the full listing ------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    call_id: str
+    expected: str
+    agent_id: str
+
+
+agents_or_no_one = st.sampled_from(["", "a1", "a2"])
+ops_with_claims = st.one_of(ops, st.builds(Claim, ids, agents_or_no_one, agents_or_no_one))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(program=st.lists(ops_with_claims, max_size=30))
+async def test_random_programs_with_claims_keep_every_query_consistent(
+    make_store: StoreFactory, program: list[Op | Claim]
+) -> None:
+    store = await make_store()
+    model: dict[str, WaitingContact] = {}
+    for op in program:
+        if isinstance(op, Claim):
+            held = model.get(op.call_id)
+            wins = held is not None and held.offered_to == op.expected
+            assert await store.claim_contact(op.call_id, op.expected, op.agent_id) is wins
+            if held is not None and wins:
+                model[op.call_id] = with_offer(held, op.agent_id)
+        else:
+            await _apply(store, model, op)
+    await _check_consistent(store, model)
+    await _check_queries(store, model)
+
+
+async def _check_queries(store: StateStore, model: dict[str, WaitingContact]) -> None:
+    for queue in QUEUES:
+        expected = sorted(
+            (m for m in model.values() if m.queue == queue), key=WaitingContact.order_key
+        )
+        assert await store.count_waiting(queue) == len(expected)
+        for limit in (1, 2, len(expected) + 1):
+            assert await store.head(queue, limit) == expected[:limit]
+        for position, waiting_contact in enumerate(expected, start=1):
+            assert await store.position(waiting_contact.call_id) == position
