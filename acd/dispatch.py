@@ -63,8 +63,8 @@ class Dispatcher:
         now = self._clock.now()
         qualified = [
             Candidate(agent, levels[agent.agent_id])
-            for agent in await self._store.available_agents()
-            if agent.agent_id in levels and not contact.prefers(agent.agent_id, now)
+            for agent in await self._store.available_agents(among=levels)
+            if not contact.prefers(agent.agent_id, now)
         ]
         if not qualified or contact.offered_to:
             return

@@ -7,6 +7,7 @@ lets several processes share the state; `reserve_agent` is the one operation tha
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Protocol
 
@@ -26,8 +27,8 @@ class StateStore(Protocol):
     async def agents(self) -> list[AgentPresence]:
         """Every stored agent."""
 
-    async def available_agents(self) -> list[AgentPresence]:
-        """Agents in AVAILABLE state."""
+    async def available_agents(self, among: Collection[str] | None = None) -> list[AgentPresence]:
+        """Agents in AVAILABLE state (only those in `among`, when given)."""
 
     async def reserve_agent(self, agent_id: str, call_id: str, at: float) -> AgentPresence | None:
         """Atomically move an AVAILABLE agent to RESERVED for `call_id`; None if not available."""
@@ -93,9 +94,11 @@ class MemoryStateStore:
         """Every stored agent."""
         return list(self._agents.values())
 
-    async def available_agents(self) -> list[AgentPresence]:
-        """Agents in AVAILABLE state."""
-        return list(self._available.values())
+    async def available_agents(self, among: Collection[str] | None = None) -> list[AgentPresence]:
+        """Agents in AVAILABLE state (only those in `among`, when given)."""
+        if among is None:
+            return list(self._available.values())
+        return [agent for agent_id, agent in self._available.items() if agent_id in among]
 
     async def reserve_agent(self, agent_id: str, call_id: str, at: float) -> AgentPresence | None:
         """Move an AVAILABLE agent to RESERVED (atomic: nothing else runs in between)."""

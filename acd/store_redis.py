@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -67,6 +67,16 @@ _LIST_AGENTS = """
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   table.insert(out, redis.call('HGETALL', ARGV[1] .. id))
+end
+return out
+"""
+
+_AVAILABLE_AMONG = """
+local out = {}
+for _, id in ipairs(ARGV) do
+  if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then
+    table.insert(out, redis.call('HGETALL', KEYS[2] .. id))
+  end
 end
 return out
 """
@@ -227,6 +237,7 @@ class RedisStateStore:
         self._put_agent = script(_PUT_AGENT)
         self._reserve_agent = script(_RESERVE_AGENT)
         self._list_agents = script(_LIST_AGENTS)
+        self._available_among = script(_AVAILABLE_AMONG)
         self._add_waiting = script(_ADD_WAITING)
         self._update_waiting = script(_UPDATE_WAITING)
         self._remove_waiting = script(_REMOVE_WAITING)
@@ -277,9 +288,22 @@ class RedisStateStore:
         """Every stored agent, in the order they were first stored."""
         return await self._agents_in(self._agents_key)
 
-    async def available_agents(self) -> list[AgentPresence]:
-        """Agents in AVAILABLE state, in the order they became available."""
-        return await self._agents_in(self._available_key)
+    async def available_agents(self, among: Collection[str] | None = None) -> list[AgentPresence]:
+        """Agents in AVAILABLE state, in the order they became available (only those in `among`).
+
+        With `among`, only the ids of available agents are listed; presences are fetched just
+        for those in `among`, so a queue's offer does not read every free agent of the center.
+        """
+        if among is None:
+            return await self._agents_in(self._available_key)
+        ids = [_text(i) for i in await self._client.zrange(self._available_key, 0, -1)]
+        wanted = [agent_id for agent_id in ids if agent_id in among]
+        if not wanted:
+            return []
+        replies = await self._available_among(
+            keys=[self._available_key, self._agent_prefix], args=wanted
+        )
+        return [decode_presence(flat) for flat in replies]
 
     async def reserve_agent(self, agent_id: str, call_id: str, at: float) -> AgentPresence | None:
         """Atomically move an AVAILABLE agent to RESERVED for `call_id`; None if not available."""

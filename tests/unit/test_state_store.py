@@ -121,6 +121,20 @@ async def test_available_agents_follow_state_changes(store: StateStore) -> None:
     assert all(a.state is S.AVAILABLE for a in available)
 
 
+async def test_available_agents_among_some_ids_lists_only_those_that_are_available(
+    store: StateStore,
+) -> None:
+    for agent_id, state in (("a1", S.AVAILABLE), ("a2", S.PAUSED), ("a3", S.AVAILABLE)):
+        await store.put_agent(agent(agent_id, state))
+    among = await store.available_agents(among={"a2": 1, "a3": 4})
+    assert [a.agent_id for a in among] == ["a3"]
+    assert await store.available_agents(among=set()) == []
+    assert [a.agent_id for a in await store.available_agents(among=["a1", "a3", "zz"])] == [
+        "a1",
+        "a3",
+    ]
+
+
 async def test_available_agents_are_their_latest_presence(store: StateStore) -> None:
     await store.put_agent(agent("a1", calls_handled=1))
     await store.put_agent(agent("a1", calls_handled=2))
