@@ -296,7 +296,8 @@ class RedisStateStore:
         """
         if among is None:
             return await self._agents_in(self._available_key)
-        ids = [_text(i) for i in await self._client.zrange(self._available_key, 0, -1)]
+        listed: list[bytes | str] = await self._client.zrange(self._available_key, 0, -1)
+        ids = [_text(i) for i in listed]
         wanted = [agent_id for agent_id in ids if agent_id in among]
         if not wanted:
             return []
