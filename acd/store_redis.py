@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -296,7 +296,7 @@ class RedisStateStore:
         """
         if among is None:
             return await self._agents_in(self._available_key)
-        listed: list[bytes | str] = await self._client.zrange(self._available_key, 0, -1)
+        listed = cast(list[bytes | str], await self._client.zrange(self._available_key, 0, -1))
         ids = [_text(i) for i in listed]
         wanted = [agent_id for agent_id in ids if agent_id in among]
         if not wanted:
