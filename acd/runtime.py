@@ -71,7 +71,11 @@ class Runtime:
     async def step(self, event: Event) -> None:
         """Handle one event completely."""
         await self.bus.publish(event)
-        for output in await self.engine.handle(event):
+        await self.apply(await self.engine.handle(event))
+
+    async def apply(self, outputs: list[Command | Event]) -> None:
+        """Publish the engine's events and carry out its commands, in order."""
+        for output in outputs:
             if isinstance(output, Event):
                 await self.bus.publish(output)
             else:

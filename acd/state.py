@@ -67,6 +67,9 @@ class StateStore(Protocol):
     async def next_seq(self) -> int:
         """A number that increases with every call, to break ties between equal enqueue times."""
 
+    async def close(self) -> None:
+        """Release connections (the state itself stays where it is kept)."""
+
 
 class MemoryStateStore:
     """The embedded `StateStore`: plain dictionaries, one process."""
@@ -174,6 +177,9 @@ class MemoryStateStore:
         """An increasing tie-breaker."""
         self._seq += 1
         return self._seq
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
 def with_offer(contact: WaitingContact, agent_id: str) -> WaitingContact:

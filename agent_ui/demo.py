@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from acd.clock import Clock
+from acd.store_redis import RedisStateStore
 from agent_ui.app import create_app
 from config.center import Center, HoursDef
 from config.center_file import load_center
@@ -200,6 +201,7 @@ def build_demo(
         SimulationProfile(arrival_rate_per_s=arrival_rate_per_s),
         seed,
         first_seq=next_event_seq(sessions),
+        store=RedisStateStore.from_url(settings.redis_url) if settings.redis_url else None,
     )
     app = create_app(
         settings,

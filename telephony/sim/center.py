@@ -76,6 +76,7 @@ class SimulatedCenter:
 
     async def start(self, until: float | None = None) -> None:
         """Log the agents in and start generating calls (until `until`, epoch s, if given)."""
+        await self.runtime.apply(await self.engine.recover())
         self._task = asyncio.create_task(self.runtime.run(), name="hotline-runtime")
         for agent_id in self.agent_ids:
             self.inbox.submit(AgentLoginRequested(at=self.clock.now(), agent_id=agent_id))
@@ -105,7 +106,7 @@ class SimulatedCenter:
             await self.inbox.drained()
 
     async def stop(self) -> None:
-        """Stop new calls, log the agents out and stop the runtime."""
+        """Stop new calls, log the agents out, stop the runtime and close the state store."""
         self.carrier.stop_arrivals()
         for agent_id in self.agent_ids:
             self.inbox.submit(AgentLogoutRequested(at=self.clock.now(), agent_id=agent_id))
@@ -114,6 +115,7 @@ class SimulatedCenter:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self.store.close()
 
 
 def _child(rng: random.Random) -> random.Random:
