@@ -164,7 +164,7 @@ class Engine:
             call.menu, call.tries = dest.name, 0
             out.extend(ask(self.center.menus[dest.name], call.call_id))
         elif dest.kind == "voicemail":
-            call.outcome = "voicemail"
+            call.outcome = _voicemail_outcome(call)
             if prompt:
                 out.append(PlayPrompt(call_id=call.call_id, prompt=prompt))
             out.append(RecordVoicemail(call_id=call.call_id, mailbox=dest.name))
@@ -196,7 +196,7 @@ class Engine:
     async def _on_voicemail(self, event: ev.VoicemailRecorded, out: list[Output]) -> None:
         call = self._calls.get(event.call_id)
         if call is not None:
-            call.outcome = "voicemail"
+            call.outcome = _voicemail_outcome(call)
 
     # --- queueing ----------------------------------------------------------------------------
 
@@ -502,3 +502,8 @@ class Engine:
     ) -> None:
         """Start (or restart) a named timer of the call that posts an event when it fires."""
         call.start_timer(self._clock, name, delay, lambda: self._post(make_event()))
+
+
+def _voicemail_outcome(call: CallSession) -> str:
+    """Calls that reach voicemail because the center is closed stay counted as after-hours."""
+    return call.outcome if call.outcome == "after-hours" else "voicemail"
