@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,11 +10,15 @@ from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from acd.clock import VirtualClock, run_virtual
 from config.center import AgentDef, Center, Destination, QueueDef
 from config.center_file import load_center
 from crm_core.call_records import MemorySink
 from reporting import erlang
+from reporting.data import data_from_lists
+from reporting.report import ReportSpec, build_report
 from reporting.summary import summarize
 from telephony.sim.behaviour import (
     AgentBehaviour,
@@ -159,7 +164,40 @@ def run_simulation(request: SimulationRequest) -> dict[str, object]:
         "calls": len(sink.records),
         "seed": request.seed,
         "hours": request.hours,
+        "queues": per_queue(sink, center, start + warmup_s, start + duration_s),
     }
+
+
+QUEUE_FIGURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "overflowed_out",
+    "service_level",
+    "asa_s",
+    "aht_s",
+)
+
+
+def per_queue(
+    sink: MemorySink, center: Center, start: float, end: float
+) -> dict[str, dict[str, float | int | None]]:
+    """Each queue's figures from its queue visits (a call that overflows counts in both queues)."""
+    report = build_report(
+        data_from_lists(sink.records, sink.events), center, ReportSpec(start, end, by=("queue",))
+    )
+    return {
+        str(row["queue"]): {name: _plain(row[name]) for name in QUEUE_FIGURES}
+        for row in report.by_queue.to_dict("records")
+    }
+
+
+def _plain(value: object) -> float | int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return round(float(value), 4)  # type: ignore[arg-type]
 
 
 def _finite(value: float) -> float | None:

@@ -107,6 +107,12 @@ def test_given_the_sample_center_then_calls_run_through_its_menus_and_queues():
     figures = json.loads(out)
     assert figures["calls"] > 0
     assert figures["offered"] > 0
+    queues = figures["queues"]
+    assert set(queues) == {"sales", "support", "billing", "english"}
+    for name, queue in queues.items():
+        parts = queue["answered"] + queue["abandoned"] + queue["overflowed_out"]
+        assert queue["offered"] == parts, name
+    assert sum(q["offered"] for q in queues.values()) >= figures["offered"]
 
 
 def test_given_a_broken_center_file_then_it_names_the_problem_and_exits_2(tmp_path: Path):
