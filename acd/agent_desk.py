@@ -118,8 +118,11 @@ class AgentDesk:
     async def end_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         """Close the call's wrap-up and send the agent where it goes next."""
         self._close_wrap_up(call, agent, out)
-        await self._presence.after_work(agent, out)
-        await self._dispatch.serve_agent(agent.agent_id, out)
+        now = await self._presence.after_work(agent, out)
+        if now.state is AgentState.AVAILABLE:
+            await self._dispatch.serve_agent(agent.agent_id, out)
+        else:  # a logout or pause asked for during the call starts now
+            await self._after_leaving(agent.agent_id, None, out)
 
     def _close_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         now = self._engine.now()

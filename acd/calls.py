@@ -40,6 +40,7 @@ class CallSession:
     channel: str = "voice"
     dialing: bool = False
     callback_attempts: int = 0
+    overflows: int = 0
     callback_contact: WaitingContact | None = None
     timers: dict[str, Timer] = field(default_factory=dict)
 

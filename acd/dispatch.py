@@ -57,14 +57,17 @@ class Dispatcher:
 
     # --- a contact can be offered ------------------------------------------------------------
 
-    async def offer_contact(self, contact: WaitingContact, out: list[Output]) -> None:
-        """Offer the contact to the free agent its queue's strategy picks (all, for ring-all)."""
+    async def offer_contact(
+        self, contact: WaitingContact, out: list[Output], *, exclude: frozenset[str] = frozenset()
+    ) -> None:
+        """Offer the contact to the free agent its queue's strategy picks (all, for ring-all),
+        leaving out the agents in `exclude`."""
         levels = self.levels[contact.queue]
         now = self._clock.now()
         qualified = [
             Candidate(agent, levels[agent.agent_id])
             for agent in await self._store.available_agents(among=levels)
-            if not contact.prefers(agent.agent_id, now)
+            if not contact.prefers(agent.agent_id, now) and agent.agent_id not in exclude
         ]
         if not qualified or contact.offered_to:
             return
@@ -160,7 +163,6 @@ class Dispatcher:
         now = self._clock.now()
         if await self._store.reserve_agent(agent_id, contact.call_id, now) is None:
             return False
-        self.waiting_for.get(contact.preferred_agent, set()).discard(contact.call_id)
         queue = self._center.queues[contact.queue]
         out.append(
             ev.AgentStateChanged(
@@ -259,6 +261,7 @@ class Dispatcher:
             agent = await self._store.get_agent(other)
             if agent is not None and agent.state is AgentState.RESERVED:
                 await self._presence.after_work(agent, out, keep_idle_since=True)
+                await self.serve_agent(other, out)
         return True
 
     def is_ringing(self, contact: WaitingContact, agent_id: str) -> bool:

@@ -282,6 +282,12 @@ class Engine:
         queue = self.center.queues[call.queue]
         self._overflowed(call, reason, out)
         call.outcome = "overflow"
+        call.overflows += 1
+        if call.overflows > len(self.center.queues):  # queues that overflow into each other
+            out.append(
+                Hangup(call_id=call.call_id, cause="overflow loop", prompt=queue.overflow_prompt)
+            )
+            return
         destination = queue.overflow
         if destination.kind == "callback":  # no place in line to keep: leave a message instead
             destination = Destination(kind="voicemail", name=call.queue)
@@ -379,7 +385,9 @@ class Engine:
             if await self._no_answer_by(agent.agent_id, contact, out)
         ]
         contact = await self._store.get_waiting(contact.call_id) or contact
-        await self.dispatch.offer_contact(contact, out)
+        # Another free agent first; then the agents who did not answer take the best caller
+        # for them (one waiting for them by name, a VIP who came meanwhile, or this one again).
+        await self.dispatch.offer_contact(contact, out, exclude=frozenset(freed))
         for agent_id in freed:
             await self.dispatch.serve_agent(agent_id, out)
 

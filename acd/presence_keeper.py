@@ -63,17 +63,18 @@ class PresenceKeeper:
 
     async def after_work(
         self, agent: AgentPresence, out: list[Output], *, keep_idle_since: bool = False
-    ) -> None:
+    ) -> AgentPresence:
         """Where an agent goes when a contact is done: a pending logout or pause, else ready.
 
         `keep_idle_since` keeps the agent's place in longest-idle order (the contact went away
         before the agent worked on it).
         """
         if agent.pending_logout:
-            await self.set_state(agent, AgentState.LOGGED_OUT, out)
-        elif agent.pending_pause:
-            await self.set_state(agent, AgentState.PAUSED, out, reason=agent.pending_pause)
-        elif keep_idle_since:
-            await self.set_state(agent, AgentState.AVAILABLE, out, idle_since=agent.idle_since)
-        else:
-            await self.set_state(agent, AgentState.AVAILABLE, out)
+            return await self.set_state(agent, AgentState.LOGGED_OUT, out)
+        if agent.pending_pause:
+            return await self.set_state(agent, AgentState.PAUSED, out, reason=agent.pending_pause)
+        if keep_idle_since:
+            return await self.set_state(
+                agent, AgentState.AVAILABLE, out, idle_since=agent.idle_since
+            )
+        return await self.set_state(agent, AgentState.AVAILABLE, out)

@@ -65,7 +65,8 @@ class WaitingCare:
 
     async def _on_preference_expired(self, event: ev.PreferenceExpired, out: list[Output]) -> None:
         contact = await self._store.get_waiting(event.call_id)
-        if contact is not None and contact.preferred_until:
+        # A window started later (the call moved to another queue) is not over yet.
+        if contact is not None and 0 < contact.preferred_until <= event.at:
             await self.drop_preference(contact, out)
 
     async def drop_preference(self, contact: WaitingContact, out: list[Output]) -> None:
