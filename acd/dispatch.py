@@ -117,15 +117,21 @@ class Dispatcher:
         return best
 
     async def _best_head(self, agent_id: str) -> WaitingContact | None:
+        queues = self.queues_of_agent.get(agent_id, [])
+        if not queues:
+            return None
         best: WaitingContact | None = None
-        for queue in self.queues_of_agent.get(agent_id, ()):
-            head = await self._first_offerable(queue, agent_id)
-            if head is not None and (best is None or self._rank(head) < self._rank(best)):
-                best = head
+        now = self._clock.now()
+        for queue, first in zip(queues, await self._store.firsts(queues), strict=True):
+            candidate = first
+            if first is not None and (first.offered_to or first.prefers(agent_id, now)):
+                candidate = await self._first_offerable(queue, agent_id)  # look further in line
+            if candidate is not None and (best is None or self._rank(candidate) < self._rank(best)):
+                best = candidate
         return best
 
     async def _first_offerable(self, queue: str, agent_id: str) -> WaitingContact | None:
-        now, limit = self._clock.now(), HEAD_BATCH
+        now, limit = self._clock.now(), 1  # the first in line is nearly always the one
         while True:
             contacts = await self._store.head(queue, limit)
             for contact in contacts:
@@ -133,7 +139,7 @@ class Dispatcher:
                     return contact
             if len(contacts) < limit:
                 return None
-            limit *= 4
+            limit *= HEAD_BATCH
 
     def _rank(self, contact: WaitingContact) -> tuple[int, float, int]:
         return (-self._center.queues[contact.queue].priority, *contact.order_key())

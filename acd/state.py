@@ -7,7 +7,7 @@ lets several processes share the state; `reserve_agent` is the one operation tha
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -50,6 +50,9 @@ class StateStore(Protocol):
 
     async def head(self, queue: str, limit: int) -> list[WaitingContact]:
         """The first `limit` contacts of a queue in service order (cheap: no full listing)."""
+
+    async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
+        """The first contact of each queue (None where it is empty), in one call."""
 
     async def position(self, call_id: str) -> int | None:
         """A waiting contact's 1-based position in its queue; None if it is not waiting."""
@@ -121,9 +124,10 @@ class MemoryStateStore:
             )
         entries = self._queues.setdefault(contact.queue, [])
         entry = (contact.order_key(), contact.call_id)
-        bisect.insort(entries, entry)
+        position = bisect.bisect_left(entries, entry)
+        entries.insert(position, entry)
         self._by_call[contact.call_id] = contact
-        return entries.index(entry) + 1
+        return position + 1
 
     async def update_waiting(self, contact: WaitingContact) -> None:
         """Replace a contact; its place in the queue does not change."""
@@ -151,7 +155,16 @@ class MemoryStateStore:
 
     async def head(self, queue: str, limit: int) -> list[WaitingContact]:
         """The first `limit` contacts in service order."""
-        return [self._by_call[call_id] for _, call_id in self._queues.get(queue, [])[:limit]]
+        entries = self._queues.get(queue)
+        if not entries:
+            return []
+        by_call = self._by_call
+        return [by_call[entry[1]] for entry in entries[:limit]]
+
+    async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
+        """The first contact of each queue."""
+        by_call, heads = self._by_call, self._queues
+        return [by_call[entries[0][1]] if (entries := heads.get(q)) else None for q in queues]
 
     async def position(self, call_id: str) -> int | None:
         """1-based position in its queue."""

@@ -120,6 +120,20 @@ end
 return out
 """
 
+_FIRSTS = """
+local out = {}
+for _, key in ipairs(KEYS) do
+  local m = redis.call('ZRANGE', key, 0, 0)[1]
+  local c = {false, false}
+  if m then
+    c = redis.call('HMGET', ARGV[1] .. string.sub(m, tonumber(ARGV[2])), 'data', 'offered_to')
+  end
+  table.insert(out, c[1] or '')
+  table.insert(out, c[2] or '')
+end
+return out
+"""
+
 _POSITION = """
 local c = redis.call('HMGET', KEYS[1], 'queue', 'member')
 if not c[1] then return false end
@@ -242,6 +256,7 @@ class RedisStateStore:
         self._update_waiting = script(_UPDATE_WAITING)
         self._remove_waiting = script(_REMOVE_WAITING)
         self._head = script(_HEAD)
+        self._firsts = script(_FIRSTS)
         self._position = script(_POSITION)
         self._claim_contact = script(_CLAIM_CONTACT)
 
@@ -382,6 +397,18 @@ class RedisStateStore:
         if limit == 0:  # ZRANGE 0 -1 would be the whole queue; a slice [:0] is nothing
             return []
         return await self._range(queue, limit - 1)
+
+    async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
+        """The first contact of each queue (None where empty), in one round trip."""
+        if not queues:
+            return []
+        flat = await self._firsts(
+            keys=[self._queue_prefix + q for q in queues], args=[self._contact_prefix, CALL_ID_AT]
+        )
+        return [
+            decode_contact(data, offered) if _text(data) else None
+            for data, offered in zip(flat[::2], flat[1::2], strict=True)
+        ]
 
     async def position(self, call_id: str) -> int | None:
         """A waiting contact's 1-based position in its queue; None if it is not waiting."""

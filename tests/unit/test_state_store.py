@@ -538,6 +538,23 @@ async def test_head_gives_the_first_contacts_in_service_order(store: StateStore)
     assert await store.head("nobody-waits-here", 5) == []
 
 
+async def test_firsts_gives_each_queues_first_contact_or_none_in_one_call(
+    store: StateStore,
+) -> None:
+    await add_all(
+        store,
+        contact("c1", enqueued_at=AT + 1, seq=1),
+        contact("c2", enqueued_at=AT + 2, seq=2, priority=1),
+        contact("s1", queue="support", seq=3),
+    )
+    await store.claim_contact("s1", "", "a9")
+    firsts = await store.firsts(["sales", "empty", "support"])
+    assert [c.call_id if c else None for c in firsts] == ["c2", None, "s1"]
+    assert firsts[2] is not None
+    assert firsts[2].offered_to == "a9"
+    assert await store.firsts([]) == []
+
+
 async def test_head_shows_the_contact_as_it_was_last_updated(store: StateStore) -> None:
     await add_all(store, contact("c1", seq=1), contact("c2", seq=2))
     await store.update_waiting(with_offer(contact("c1", seq=1), "a1"))
