@@ -9,8 +9,9 @@ redis-server on a Unix socket; tests share it, so each keeps to its own key pref
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 from pg import PostgresServer, PostgresUnavailable
@@ -25,22 +26,17 @@ MIGRATED_TEMPLATE = "hotline_migrated"
 _database_numbers = itertools.count(1)
 
 
+class _Server(Protocol):
+    def start(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=_Server)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server on a Unix socket in a temp dir, for the whole session."""
-    try:
-        server = PostgresServer()
-    except PostgresUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        server.start()
-    except PostgresUnavailable as exc:
-        server.stop()
-        pytest.fail(f"PostgreSQL would not start: {exc}", pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _session_server("PostgreSQL", PostgresServer, PostgresUnavailable, "stop")
 
 
 @pytest.fixture(scope="session")
@@ -89,19 +85,38 @@ def db_sessions(migrated_db_url: str) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A redis-server on a Unix socket in a temp dir, for the whole session."""
+    yield from _session_server("redis-server", RedisServer, RedisUnavailable, "close")
+
+
+def _session_server(
+    label: str, make: Callable[[], ServerT], unavailable: type[Exception], cleanup: str
+) -> Iterator[ServerT]:
+    """Start a real server for the session; fail (not skip) with the install hint if it can't."""
     try:
-        server = RedisServer()
-    except RedisUnavailable as exc:
+        server = make()
+    except unavailable as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
         server.start()
-    except RedisUnavailable as exc:
-        server.close()
-        pytest.fail(f"redis-server would not start: {exc}", pytrace=False)
+    except unavailable as exc:
+        getattr(server, cleanup)()
+        pytest.fail(f"{label} would not start: {exc}", pytrace=False)
     try:
         yield server
     finally:
-        server.close()
+        getattr(server, cleanup)()
+
+
+@pytest.fixture
+def sqlite_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a fresh, migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy.orm import Session, sessionmaker
 from web_support import ManualClock, WebHarness, web_settings
 
 from agent_ui.routes import reports
 from config.center_file import load_center, sample_center_path
 from crm_core.call_records import CallEventData, CallRecordData
-from crm_core.db import create_db_engine, make_sessionmaker
-from crm_core.migrate import upgrade_database
 from crm_core.record_bulk import insert_events, insert_records
 from crm_core.users import Role
 
@@ -31,23 +27,10 @@ NOW = T9 + 3600
 
 
 @pytest.fixture
-def sessions(tmp_path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    upgrade_database(url)
-    engine = create_db_engine(url)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def web(tmp_path, sessions) -> WebHarness:
-    harness = WebHarness(web_settings(tmp_path), sessions, ManualClock(NOW), center=CENTER)
-    if not any(getattr(r, "path", "") == "/api/reports/live" for r in harness.app.routes):
-        harness.app.include_router(reports.router)  # until the app includes it itself
+def web(tmp_path, sqlite_sessions) -> WebHarness:
+    harness = WebHarness(web_settings(tmp_path), sqlite_sessions, ManualClock(NOW), center=CENTER)
     insert_records(
-        sessions,
+        sqlite_sessions,
         [
             CallRecordData(
                 call_id="c1", direction="inbound", ani="=1+1", dnis="4008001001",
@@ -58,7 +41,7 @@ def web(tmp_path, sessions) -> WebHarness:
         ],
     )  # fmt: skip
     insert_events(
-        sessions,
+        sqlite_sessions,
         [
             CallEventData(1, T9, "", "AGENTLOGIN", agent_id="1003"),
             CallEventData(2, T9 + 12, "c1", "ENTERQUEUE", "support"),

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 from web_support import PASSWORD, ManualClock, WebHarness, login, web_settings
 
 from agent_ui.deps import SESSION_COOKIE
-from crm_core.db import create_db_engine, make_sessionmaker
-from crm_core.migrate import upgrade_database
 from crm_core.users import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 BAD_CREDENTIALS = {"detail": "invalid username or password"}
-
-
-@pytest.fixture
-def sqlite_sessions(tmp_path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    upgrade_database(url)
-    engine = create_db_engine(url)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
