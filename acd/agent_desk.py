@@ -64,7 +64,7 @@ class AgentDesk:
             return
         contact = await self._release(agent, out)
         await self._presence.set_state(agent, AgentState.LOGGED_OUT, out)
-        await self._after_leaving(agent.agent_id, contact, out)
+        await self.after_leaving(agent.agent_id, contact, out)
 
     async def _on_pause(self, event: ev.AgentPauseRequested, out: list[Output]) -> None:
         agent = await self._presence.lookup(event.agent_id)
@@ -83,7 +83,7 @@ class AgentDesk:
         else:
             contact = await self._release(agent, out)
             await self._presence.set_state(agent, AgentState.PAUSED, out, reason=event.reason)
-            await self._after_leaving(agent.agent_id, contact, out)
+            await self.after_leaving(agent.agent_id, contact, out)
 
     async def _on_ready(self, event: ev.AgentReadyRequested, out: list[Output]) -> None:
         agent = await self._presence.lookup(event.agent_id)
@@ -122,7 +122,7 @@ class AgentDesk:
         if now.state is AgentState.AVAILABLE:
             await self._dispatch.serve_agent(agent.agent_id, out)
         else:  # a logout or pause asked for during the call starts now
-            await self._after_leaving(agent.agent_id, None, out)
+            await self.after_leaving(agent.agent_id, None, out)
 
     def _close_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         now = self._engine.now()
@@ -151,7 +151,7 @@ class AgentDesk:
         await self._dispatch.withdraw(contact, out)
         return await self._store.get_waiting(contact.call_id)
 
-    async def _after_leaving(
+    async def after_leaving(
         self, agent_id: str, contact: WaitingContact | None, out: list[Output]
     ) -> None:
         """Re-offer what the agent was ringing for; release callers waiting for it by name;

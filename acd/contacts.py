@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 # With strict priorities, one priority step outranks this much waiting (about 31 years).
 STRICT_PRIORITY_S = 1e9
@@ -61,3 +61,18 @@ class WaitingContact:
             and self.preferred_agent != agent_id
             and (now < self.preferred_until)
         )
+
+
+_FIELDS = tuple(f.name for f in fields(WaitingContact))
+
+
+def with_offer(contact: WaitingContact, agent_id: str) -> WaitingContact:
+    """The contact, now ringing `agent_id` (empty: ringing no one).
+
+    Copied field by field: offers are on the routing hot path, and `replace` is slow.
+    """
+    copy = object.__new__(WaitingContact)
+    for name in _FIELDS:
+        object.__setattr__(copy, name, getattr(contact, name))
+    object.__setattr__(copy, "offered_to", agent_id)
+    return copy

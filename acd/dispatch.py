@@ -124,7 +124,7 @@ class Dispatcher:
         now = self._clock.now()
         for queue, first in zip(queues, await self._store.firsts(queues), strict=True):
             candidate = first
-            if first is not None and (first.offered_to or first.prefers(agent_id, now)):
+            if first is not None and first.prefers(agent_id, now):
                 candidate = await self._first_offerable(queue, agent_id)  # look further in line
             if candidate is not None and (best is None or self._rank(candidate) < self._rank(best)):
                 best = candidate

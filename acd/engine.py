@@ -425,6 +425,7 @@ class Engine:
             await self._presence.set_state(
                 agent, AgentState.PAUSED, out, reason="no-answer", no_answer_streak=streak
             )
+            await self.desk.after_leaving(agent_id, None, out)
             return False
         await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=streak)
         return True

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Sequence
-from dataclasses import replace
 from typing import Protocol
 
-from acd.contacts import WaitingContact
+from acd.contacts import WaitingContact, with_offer
 from acd.presence import AgentPresence, AgentState
 
 
@@ -52,7 +51,8 @@ class StateStore(Protocol):
         """The first `limit` contacts of a queue in service order (cheap: no full listing)."""
 
     async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
-        """The first contact of each queue (None where it is empty), in one call."""
+        """The first contact of each queue that is not being offered (None where there is
+        none), in one call."""
 
     async def position(self, call_id: str) -> int | None:
         """A waiting contact's 1-based position in its queue; None if it is not waiting."""
@@ -162,9 +162,16 @@ class MemoryStateStore:
         return [by_call[entry[1]] for entry in entries[:limit]]
 
     async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
-        """The first contact of each queue."""
-        by_call, heads = self._by_call, self._queues
-        return [by_call[entries[0][1]] if (entries := heads.get(q)) else None for q in queues]
+        """The first contact of each queue that is not being offered."""
+        return [self._first_free(queue) for queue in queues]
+
+    def _first_free(self, queue: str) -> WaitingContact | None:
+        by_call = self._by_call
+        for _, call_id in self._queues.get(queue, ()):
+            contact = by_call[call_id]
+            if not contact.offered_to:
+                return contact
+        return None
 
     async def position(self, call_id: str) -> int | None:
         """1-based position in its queue."""
@@ -183,7 +190,7 @@ class MemoryStateStore:
         contact = self._by_call.get(call_id)
         if contact is None or contact.offered_to != expected:
             return False
-        self._by_call[call_id] = replace(contact, offered_to=agent_id)
+        self._by_call[call_id] = with_offer(contact, agent_id)
         return True
 
     async def next_seq(self) -> int:
@@ -193,8 +200,3 @@ class MemoryStateStore:
 
     async def close(self) -> None:
         """Nothing to release."""
-
-
-def with_offer(contact: WaitingContact, agent_id: str) -> WaitingContact:
-    """The contact, now ringing `agent_id` (empty: ringing no one)."""
-    return replace(contact, offered_to=agent_id)

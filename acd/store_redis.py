@@ -122,14 +122,25 @@ return out
 
 _FIRSTS = """
 local out = {}
+local batch = 16
 for _, key in ipairs(KEYS) do
-  local m = redis.call('ZRANGE', key, 0, 0)[1]
-  local c = {false, false}
-  if m then
-    c = redis.call('HMGET', ARGV[1] .. string.sub(m, tonumber(ARGV[2])), 'data', 'offered_to')
+  local found = {'', ''}
+  local start = 0
+  while true do
+    local members = redis.call('ZRANGE', key, start, start + batch - 1)
+    for _, m in ipairs(members) do
+      local c = redis.call('HMGET', ARGV[1] .. string.sub(m, tonumber(ARGV[2])), 'data',
+                           'offered_to')
+      if c[1] and (not c[2] or c[2] == '') then
+        found = {c[1], ''}
+        break
+      end
+    end
+    if found[1] ~= '' or #members < batch then break end
+    start = start + batch
   end
-  table.insert(out, c[1] or '')
-  table.insert(out, c[2] or '')
+  table.insert(out, found[1])
+  table.insert(out, found[2])
 end
 return out
 """
@@ -399,7 +410,8 @@ class RedisStateStore:
         return await self._range(queue, limit - 1)
 
     async def firsts(self, queues: Sequence[str]) -> list[WaitingContact | None]:
-        """The first contact of each queue (None where empty), in one round trip."""
+        """The first contact of each queue not being offered (None where there is none), in one
+        round trip."""
         if not queues:
             return []
         flat = await self._firsts(

@@ -549,10 +549,19 @@ async def test_firsts_gives_each_queues_first_contact_or_none_in_one_call(
     )
     await store.claim_contact("s1", "", "a9")
     firsts = await store.firsts(["sales", "empty", "support"])
-    assert [c.call_id if c else None for c in firsts] == ["c2", None, "s1"]
-    assert firsts[2] is not None
-    assert firsts[2].offered_to == "a9"
+    assert [c.call_id if c else None for c in firsts] == ["c2", None, None]
+    await store.claim_contact("c2", "", "a8")
+    assert [c.call_id if c else None for c in await store.firsts(["sales"])] == ["c1"]
     assert await store.firsts([]) == []
+
+
+async def test_firsts_looks_past_many_contacts_being_offered(store: StateStore) -> None:
+    await add_all(store, *(contact(f"c{n:02d}", seq=n) for n in range(1, 41)))
+    for n in range(1, 36):
+        await store.claim_contact(f"c{n:02d}", "", f"a{n}")
+    first = (await store.firsts(["sales"]))[0]
+    assert first is not None
+    assert first.call_id == "c36"
 
 
 async def test_head_shows_the_contact_as_it_was_last_updated(store: StateStore) -> None:
