@@ -379,17 +379,19 @@ class Engine:
         Every phone that rang is settled first, so a re-offer sees all of them free again.
         """
         self._calls[contact.call_id].cancel_timer("ring")
-        freed = [
-            agent.agent_id
-            for agent in await self.dispatch.withdraw(contact, out)
-            if await self._no_answer_by(agent.agent_id, contact, out)
-        ]
+        freed: list[str] = []
+        paused: list[str] = []
+        for agent in await self.dispatch.withdraw(contact, out):
+            available = await self._no_answer_by(agent.agent_id, contact, out)
+            (freed if available else paused).append(agent.agent_id)
         contact = await self._store.get_waiting(contact.call_id) or contact
         # Another free agent first; then the agents who did not answer take the best caller
         # for them (one waiting for them by name, a VIP who came meanwhile, or this one again).
         await self.dispatch.offer_contact(contact, out, exclude=frozenset(freed))
         for agent_id in freed:
             await self.dispatch.serve_agent(agent_id, out)
+        for agent_id in paused:  # callers waiting for an auto-paused agent go to others, after
+            await self.desk.after_leaving(agent_id, None, out)
 
     async def _ring_all_no_answer(
         self, contact: WaitingContact, agent_id: str, out: list[Output]
@@ -402,6 +404,8 @@ class Engine:
             out.append(CancelOffer(call_id=contact.call_id, agent_id=agent_id))
             if await self._no_answer_by(agent_id, contact, out):
                 await self.dispatch.serve_agent(agent_id, out)
+            else:
+                await self.desk.after_leaving(agent_id, None, out)
 
     async def _no_answer_by(
         self, agent_id: str, contact: WaitingContact, out: list[Output]
@@ -425,7 +429,6 @@ class Engine:
             await self._presence.set_state(
                 agent, AgentState.PAUSED, out, reason="no-answer", no_answer_streak=streak
             )
-            await self.desk.after_leaving(agent_id, None, out)
             return False
         await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=streak)
         return True
