@@ -365,22 +365,25 @@ def idle_violations(run: RoutingRun) -> list[str]:
 
 def line_order_violations(run: RoutingRun) -> list[str]:
     """Within a queue and a priority, contacts are first offered in the order they entered
-    (callers with a preferred agent are left to `event_violations`, which knows the windows)."""
+    (each visit to a queue on its own; callers with a preferred agent are left to
+    `event_violations`, which knows their windows)."""
     named = {
         e.call_id
         for e in run.bus
         if isinstance(e, ev.CallOffered) and run.callers.get(e.ani, CallerInfo()).preferred_agent
     }
-    entered: dict[tuple[str, str], tuple[int, int]] = {}
-    first_offer: dict[tuple[str, str], int] = {}
+    visit_of: dict[str, tuple[str, str, int]] = {}
+    entered: dict[tuple[str, str, int], tuple[int, int]] = {}
+    first_offer: dict[tuple[str, str, int], int] = {}
     for index, event in enumerate(run.bus):
         if isinstance(event, ev.CallQueued) and event.call_id not in named:
-            entered.setdefault((event.call_id, event.queue), (event.priority, index))
-        elif isinstance(event, ev.AgentRinging):
-            first_offer.setdefault((event.call_id, event.queue), index)
-    offered = sorted((entered[key][1], key) for key in first_offer if key in entered)
+            visit_of[event.call_id] = (event.call_id, event.queue, index)
+            entered[visit_of[event.call_id]] = (event.priority, index)
+        elif isinstance(event, ev.AgentRinging) and event.call_id in visit_of:
+            first_offer.setdefault(visit_of[event.call_id], index)
+    offered = sorted(first_offer, key=lambda visit: visit[2])
     found: list[str] = []
-    for (_, first), (_, later) in itertools.combinations(offered, 2):
+    for first, later in itertools.combinations(offered, 2):
         same_line = first[1] == later[1] and entered[first][0] == entered[later][0]
         if same_line and first_offer[first] > first_offer[later]:
             found.append(f"{later[0]} offered before {first[0]}, which entered {first[1]} first")
