@@ -52,8 +52,7 @@ class AgentDesk:
         if agent is None:
             self._refuse(event.agent_id, "login", "unknown agent", out)
         elif agent.state is AgentState.LOGGED_OUT:
-            await self._presence.set_state(agent, AgentState.AVAILABLE, out)
-            await self._dispatch.serve_agent(agent.agent_id, out)
+            await self._dispatch.make_available(agent, out)
 
     async def _on_logout(self, event: ev.AgentLogoutRequested, out: list[Output]) -> None:
         agent = await self._presence.lookup(event.agent_id)
@@ -95,8 +94,7 @@ class AgentDesk:
             await self._store.put_agent(agent)
             await self.end_wrap_up(call, agent, out)
         elif agent.state is AgentState.PAUSED:
-            await self._presence.set_state(agent, AgentState.AVAILABLE, out, no_answer_streak=0)
-            await self._dispatch.serve_agent(agent.agent_id, out)
+            await self._dispatch.make_available(agent, out, no_answer_streak=0)
 
     async def _on_extend(self, event: ev.AgentWrapUpExtendRequested, out: list[Output]) -> None:
         agent = await self._presence.lookup(event.agent_id)
@@ -118,11 +116,11 @@ class AgentDesk:
     async def end_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         """Close the call's wrap-up and send the agent where it goes next."""
         self._close_wrap_up(call, agent, out)
-        now = await self._presence.after_work(agent, out)
-        if now.state is AgentState.AVAILABLE:
-            await self._dispatch.serve_agent(agent.agent_id, out)
-        else:  # a logout or pause asked for during the call starts now
+        if agent.pending_logout or agent.pending_pause:  # asked for during the call: now
+            await self._presence.after_work(agent, out)
             await self.after_leaving(agent.agent_id, None, out)
+        else:
+            await self._dispatch.make_available(agent, out)
 
     def _close_wrap_up(self, call: CallSession, agent: AgentPresence, out: list[Output]) -> None:
         now = self._engine.now()

@@ -10,6 +10,7 @@ contact, so a decision costs the same with 100 or 100,000 contacts waiting.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from acd import events as ev
 from acd.calls import Output
@@ -20,11 +21,12 @@ from acd.explain import candidate_views
 from acd.matching import qualified_levels
 from acd.presence import AgentPresence, AgentState
 from acd.presence_keeper import PresenceKeeper
-from acd.state import StateStore
+from acd.state import QueueChoice, StateStore
 from acd.strategies import Candidate, StrategyContext, pick_agent
 from config.center import Center, Strategy
 
 RING_ALL = "*ring-all"
+_FREED = "the agent became free: the first contact in line it can serve"
 HEAD_BATCH = 8
 RingTimer = Callable[[str, str, float], None]
 
@@ -52,6 +54,18 @@ class Dispatcher:
         for name in sorted(center.queues, key=lambda q: -center.queues[q].priority):
             for agent_id in self.levels[name]:
                 self.queues_of_agent[agent_id].append(name)
+        self._queue_rank = {name: -queue.priority for name, queue in center.queues.items()}
+        self._choices = {
+            agent_id: [
+                QueueChoice(
+                    name,
+                    center.queues[name].priority,
+                    RING_ALL if center.queues[name].strategy is Strategy.RING_ALL else agent_id,
+                )
+                for name in queues
+            ]
+            for agent_id, queues in self.queues_of_agent.items()
+        }
         self.waiting_for: dict[str, set[str]] = {}
         self.ringing_all: dict[str, set[str]] = {}
 
@@ -85,22 +99,58 @@ class Dispatcher:
 
     # --- an agent became free ----------------------------------------------------------------
 
-    async def serve_agent(self, agent_id: str, out: list[Output]) -> None:
-        """Give a newly free agent the caller waiting for it, else the best head it can serve."""
-        agent = await self._store.get_agent(agent_id)
+    async def make_available(
+        self, agent: AgentPresence, out: list[Output], **counters: Any
+    ) -> None:
+        """The agent becomes AVAILABLE and takes the best contact it can serve, if any.
+
+        Usually one atomic store step (`take_best`: one Redis round trip). Callers waiting for
+        the agent by name, or a ring-all offer it could join, take the longer way.
+        """
+        agent_id = agent.agent_id
+        free = self._presence.change(agent, AgentState.AVAILABLE, out, **counters)
+        if self.waiting_for.get(agent_id) or self.ringing_all:
+            await self._store.put_agent(free)
+            await self.serve_agent(agent_id, out, free)
+            return
+        taken = await self._store.take_best(free, self._choices[agent_id], self._clock.now())
+        if taken is None:
+            return
+        contact, reserved = taken
+        queue = self._center.queues[contact.queue]
+        self._announce_ring(contact, agent_id, out)
+        if contact.offered_to == RING_ALL:
+            self.ringing_all[contact.call_id] = {agent_id}
+            self._ring_timer(contact.call_id, RING_ALL, queue.ring_timeout_s)
+        else:
+            self._ring_timer(contact.call_id, agent_id, queue.ring_timeout_s)
+        me = Candidate(reserved, self.levels[contact.queue][agent_id])
+        self._explain(contact, (agent_id,), [me], _FREED, out)
+
+    async def serve_agent(
+        self, agent_id: str, out: list[Output], agent: AgentPresence | None = None
+    ) -> None:
+        """Give a free agent the caller waiting for it, else the best head it can serve (or a
+        place in a ring-all offer that is already ringing, if that contact is the best)."""
+        if agent is None:
+            agent = await self._store.get_agent(agent_id)
         if agent is None or agent.state is not AgentState.AVAILABLE:
             return
         reason = "a caller waiting for this agent by name"
         best = await self._best_waiting_for(agent_id)
         if best is None:
-            reason = "the agent became free: the first contact in line it can serve"
+            reason = _FREED
             best = await self._best_head(agent_id)
+            group = await self._ring_all_to_join(agent_id, best)
+            if group is not None:
+                await self._join_ring_all(group, agent, out)
+                return
         if best is None:
             return
-        if self._center.queues[best.queue].strategy is Strategy.RING_ALL:
-            await self.offer_contact(best, out)
-            return
         me = Candidate(agent, self.levels[best.queue][agent_id])
+        if self._center.queues[best.queue].strategy is Strategy.RING_ALL:
+            await self._ring_all(best, [me], out)  # this agent alone: others join when free
+            return
         await self._offer(best, me, [me], reason, out)
 
     async def _best_waiting_for(self, agent_id: str) -> WaitingContact | None:
@@ -142,7 +192,37 @@ class Dispatcher:
             limit *= HEAD_BATCH
 
     def _rank(self, contact: WaitingContact) -> tuple[int, float, int]:
-        return (-self._center.queues[contact.queue].priority, *contact.order_key())
+        return (self._queue_rank[contact.queue], contact.score, contact.seq)
+
+    async def _ring_all_to_join(
+        self, agent_id: str, best: WaitingContact | None
+    ) -> WaitingContact | None:
+        """A ring-all contact already ringing others that this agent should ring for too: one
+        of its queues, not waiting for someone else by name, and ahead of `best`."""
+        joinable: WaitingContact | None = None
+        now = self._clock.now()
+        for call_id, members in list(self.ringing_all.items()):
+            contact = await self._store.get_waiting(call_id)
+            if (
+                contact is None
+                or agent_id in members
+                or agent_id not in self.levels[contact.queue]
+                or contact.prefers(agent_id, now)
+            ):
+                continue
+            if joinable is None or self._rank(contact) < self._rank(joinable):
+                joinable = contact
+        if joinable is None or (best is not None and self._rank(best) < self._rank(joinable)):
+            return None
+        return joinable
+
+    async def _join_ring_all(
+        self, contact: WaitingContact, agent: AgentPresence, out: list[Output]
+    ) -> None:
+        if await self._ring(contact, agent.agent_id, out):
+            self.ringing_all[contact.call_id].add(agent.agent_id)
+            me = Candidate(agent, self.levels[contact.queue][agent.agent_id])
+            self._explain(contact, (agent.agent_id,), [me], "ring-all: joins the ringing", out)
 
     # --- offering ------------------------------------------------------------------------------
 
@@ -166,9 +246,14 @@ class Dispatcher:
         return True
 
     async def _ring(self, contact: WaitingContact, agent_id: str, out: list[Output]) -> bool:
-        now = self._clock.now()
-        if await self._store.reserve_agent(agent_id, contact.call_id, now) is None:
+        if await self._store.reserve_agent(agent_id, contact.call_id, self._clock.now()) is None:
             return False
+        self._announce_ring(contact, agent_id, out)
+        return True
+
+    def _announce_ring(self, contact: WaitingContact, agent_id: str, out: list[Output]) -> None:
+        """The agent is reserved for the contact: say so, and ring its phone."""
+        now = self._clock.now()
         queue = self._center.queues[contact.queue]
         out.append(
             ev.AgentStateChanged(
@@ -191,7 +276,6 @@ class Dispatcher:
                 ring_timeout_s=queue.ring_timeout_s,
             )
         )
-        return True
 
     async def _ring_all(
         self, contact: WaitingContact, qualified: list[Candidate], out: list[Output]

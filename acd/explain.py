@@ -26,18 +26,22 @@ def candidate_views(
     strategy: Strategy, considered: Sequence[Candidate], chosen: tuple[str, ...], now: float
 ) -> tuple[CandidateView, ...]:
     """Up to ten candidates: the chosen first, then as the strategy ranks them."""
+    if len(considered) == 1:  # an agent that became free: nothing to rank
+        return (_view(considered[0], now),)
     rank = _RANKING.get(strategy, _unranked)
     ordered = sorted(
         considered,
         key=lambda c: (c.presence.agent_id not in chosen, *rank(c), c.presence.agent_id),
     )
-    return tuple(
-        CandidateView(
-            agent_id=c.presence.agent_id,
-            level=c.level,
-            idle_s=round(max(0.0, now - c.presence.idle_since), 3),
-            calls=c.presence.calls_handled,
-            talk_s=round(c.presence.talk_s, 3),
-        )
-        for c in ordered[:SHOWN_CANDIDATES]
+    return tuple(_view(c, now) for c in ordered[:SHOWN_CANDIDATES])
+
+
+def _view(candidate: Candidate, now: float) -> CandidateView:
+    presence = candidate.presence
+    return CandidateView(
+        agent_id=presence.agent_id,
+        level=candidate.level,
+        idle_s=round(max(0.0, now - presence.idle_since), 3),
+        calls=presence.calls_handled,
+        talk_s=round(presence.talk_s, 3),
     )

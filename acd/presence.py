@@ -3,8 +3,9 @@ AVAILABLE, with PAUSED(reason) reachable from most states. Pure: no clock, no I/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 
 class AgentState(StrEnum):
@@ -79,3 +80,19 @@ class AgentPresence:
     def is_busy(self) -> bool:
         """True while the agent holds a contact (ringing, talking or wrapping up)."""
         return self.state in (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+_FIELDS = tuple(f.name for f in fields(AgentPresence))
+
+
+def with_changes(presence: AgentPresence, **changes: Any) -> AgentPresence:
+    """The presence with some fields changed (no validation, unlike a transition).
+
+    Copied field by field: this runs on routing decisions, and `dataclasses.replace` is slow.
+    """
+    copy = object.__new__(AgentPresence)
+    for name in _FIELDS:
+        object.__setattr__(
+            copy, name, changes[name] if name in changes else getattr(presence, name)
+        )
+    return copy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -10,7 +9,7 @@ import structlog
 from acd import events as ev
 from acd.calls import Output
 from acd.clock import Clock
-from acd.presence import AgentPresence, AgentState
+from acd.presence import AgentPresence, AgentState, with_changes
 from acd.state import StateStore
 from config.center import Center
 
@@ -44,11 +43,25 @@ class PresenceKeeper:
         **counters: Any,
     ) -> AgentPresence:
         """Move the agent to `to`, store it, and append the event."""
+        new = self.change(agent, to, out, reason=reason, call_id=call_id, **counters)
+        await self._store.put_agent(new)
+        return new
+
+    def change(
+        self,
+        agent: AgentPresence,
+        to: AgentState,
+        out: list[Output],
+        *,
+        reason: str = "",
+        call_id: str = "",
+        **counters: Any,
+    ) -> AgentPresence:
+        """The agent moved to `to`, with the event appended; the caller stores it."""
         now = self._clock.now()
         new = agent.transition(to, now, reason=reason, call_id=call_id)
         if counters:
-            new = replace(new, **counters)
-        await self._store.put_agent(new)
+            new = with_changes(new, **counters)
         out.append(
             ev.AgentStateChanged(
                 at=now,

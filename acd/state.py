@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from acd.contacts import WaitingContact, with_offer
 from acd.presence import AgentPresence, AgentState
+
+
+class QueueChoice(NamedTuple):
+    """A queue an agent serves, for `take_best`: how it ranks and whom a claim names."""
+
+    queue: str
+    priority: int  # higher queue priority is served first
+    claim_as: str  # the agent id, or a marker for a ring-all offer
 
 
 class StateStore(Protocol):
@@ -65,6 +73,18 @@ class StateStore(Protocol):
 
         `claim_contact(c, "", a)` offers to `a` only if no one else has it; `claim_contact(c, a,
         "")` gives it back. False (and no change) when the contact is gone or held by another.
+        """
+
+    async def take_best(
+        self, presence: AgentPresence, choices: Sequence[QueueChoice], now: float
+    ) -> tuple[WaitingContact, AgentPresence] | None:
+        """Store the agent's presence; if it is AVAILABLE, atomically give it the best contact.
+
+        The best is, over the queues in `choices`, the first contact in line not being offered
+        and not waiting for another agent by name, ranked by (-priority, score, seq). It is
+        claimed as its queue's `claim_as` and the agent is reserved for it (as `reserve_agent`
+        at `now`). Returns the claimed contact and the reserved presence, or None (the
+        presence is stored all the same). One atomic step: one Redis round trip.
         """
 
     async def next_seq(self) -> int:
@@ -192,6 +212,40 @@ class MemoryStateStore:
             return False
         self._by_call[call_id] = with_offer(contact, agent_id)
         return True
+
+    async def take_best(
+        self, presence: AgentPresence, choices: Sequence[QueueChoice], now: float
+    ) -> tuple[WaitingContact, AgentPresence] | None:
+        """Store the presence; claim the best contact for it and reserve it (atomic)."""
+        await self.put_agent(presence)
+        if presence.state is not AgentState.AVAILABLE:
+            return None
+        agent_id = presence.agent_id
+        best: WaitingContact | None = None
+        best_rank: tuple[int, float, int] = (0, 0.0, 0)
+        claim_as = ""
+        for choice in choices:
+            contact = self._first_offerable(choice.queue, agent_id, now)
+            if contact is None:
+                continue
+            rank = (-choice.priority, contact.score, contact.seq)
+            if best is None or rank < best_rank:
+                best, best_rank, claim_as = contact, rank, choice.claim_as
+        if best is None:
+            return None
+        claimed = with_offer(best, claim_as)
+        self._by_call[best.call_id] = claimed
+        reserved = presence.transition(AgentState.RESERVED, now, call_id=best.call_id)
+        await self.put_agent(reserved)
+        return claimed, reserved
+
+    def _first_offerable(self, queue: str, agent_id: str, now: float) -> WaitingContact | None:
+        by_call = self._by_call
+        for _, call_id in self._queues.get(queue, ()):
+            contact = by_call[call_id]
+            if not contact.offered_to and not contact.prefers(agent_id, now):
+                return contact
+        return None
 
     async def next_seq(self) -> int:
         """An increasing tie-breaker."""

@@ -33,6 +33,7 @@ from redis.backoff import EqualJitterBackoff
 
 from acd.contacts import WaitingContact
 from acd.presence import AgentPresence, AgentState
+from acd.state import QueueChoice
 
 SEQ_DIGITS = 15
 SEQ_LIMIT = 10**SEQ_DIGITS
@@ -157,6 +158,64 @@ redis.call('HSET', KEYS[1], 'offered_to', ARGV[2])
 return 1
 """
 
+# Put the agent (as _PUT_AGENT); if available, claim the best offerable contact at the heads of
+# the queues KEYS[5..] and reserve the agent for it (as _CLAIM_CONTACT and _RESERVE_AGENT).
+# ARGV: agent id, available flag, now, contact prefix, CALL_ID_AT, the number n of presence
+# field/value items, those n items, then per queue its priority and the claim value.
+# A contact waiting for another agent by name is skipped while its window lasts; its JSON is
+# decoded only when it names a preferred agent at all.
+_TAKE_BEST = """
+local n = tonumber(ARGV[6])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7, 6 + n))
+redis.call('ZADD', KEYS[2], 'NX', redis.call('INCR', KEYS[4]), ARGV[1])
+if ARGV[2] ~= '1' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return false
+end
+redis.call('ZADD', KEYS[3], 'NX', redis.call('INCR', KEYS[4]), ARGV[1])
+local agent, now, prefix, at = ARGV[1], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local function offerable(data, offered)
+  if offered and offered ~= '' then return false end
+  if string.find(data, '"preferred_agent":""', 1, true) then return true end
+  local ok, c = pcall(cjson.decode, data)
+  if not ok then return true end
+  return c.preferred_agent == agent or not (now < c.preferred_until)
+end
+local function first(key)
+  local start, batch = 0, 16
+  while true do
+    local members = redis.call('ZRANGE', key, start, start + batch - 1, 'WITHSCORES')
+    for j = 1, #members, 2 do
+      local m = members[j]
+      local c = redis.call('HMGET', prefix .. string.sub(m, at), 'data', 'offered_to')
+      if c[1] and offerable(c[1], c[2]) then
+        return m, tonumber(members[j + 1]), tonumber(string.sub(m, 1, at - 2))
+      end
+    end
+    if #members < 2 * batch then return nil end
+    start = start + batch
+  end
+end
+local best, best_p, best_s, best_q, best_claim
+for i = 5, #KEYS do
+  local m, s, q = first(KEYS[i])
+  local p = -tonumber(ARGV[7 + n + 2 * (i - 5)])
+  if m and (not best or p < best_p or (p == best_p and (s < best_s
+      or (s == best_s and q < best_q)))) then
+    best, best_p, best_s, best_q, best_claim = m, p, s, q, ARGV[8 + n + 2 * (i - 5)]
+  end
+end
+if not best then return false end
+local call_id = string.sub(best, at)
+local contact = prefix .. call_id
+redis.call('HSET', contact, 'offered_to', best_claim)
+redis.call('HSET', KEYS[1], 'state', ARGV[7 + n + 2 * (#KEYS - 4)], 'since', ARGV[3],
+           'reason', '', 'call_id', call_id)
+redis.call('ZREM', KEYS[3], agent)
+local c = redis.call('HMGET', contact, 'data', 'offered_to')
+return {c[1], c[2], redis.call('HGETALL', KEYS[1])}
+"""
+
 # --- codecs ---------------------------------------------------------------------------------
 
 Reply = bytes | str
@@ -270,6 +329,7 @@ class RedisStateStore:
         self._firsts = script(_FIRSTS)
         self._position = script(_POSITION)
         self._claim_contact = script(_CLAIM_CONTACT)
+        self._take_best = script(_TAKE_BEST)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "hotline") -> RedisStateStore:
@@ -439,6 +499,38 @@ class RedisStateStore:
             keys=[self._contact_prefix + call_id], args=[expected, agent_id]
         )
         return bool(done)
+
+    async def take_best(
+        self, presence: AgentPresence, choices: Sequence[QueueChoice], now: float
+    ) -> tuple[WaitingContact, AgentPresence] | None:
+        """Store the presence; claim the best contact for it and reserve it: one Lua script."""
+        agent_id = presence.agent_id
+        pairs = encode_presence(presence)
+        per_queue = [item for c in choices for item in (str(c.priority), c.claim_as)]
+        reply = await self._take_best(
+            keys=[
+                self._agent_prefix + agent_id,
+                self._agents_key,
+                self._available_key,
+                self._order_key,
+                *(self._queue_prefix + c.queue for c in choices),
+            ],
+            args=[
+                agent_id,
+                _encode_bool(presence.state is AgentState.AVAILABLE),
+                _float_text(now),
+                self._contact_prefix,
+                CALL_ID_AT,
+                len(pairs),
+                *pairs,
+                *per_queue,
+                _RESERVED,
+            ],
+        )
+        if not reply:
+            return None
+        data, offered_to, flat = reply
+        return decode_contact(data, offered_to), decode_presence(flat)
 
     async def next_seq(self) -> int:
         """A number that increases with every call, across every process sharing the store."""

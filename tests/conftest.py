@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
+from hypothesis import settings
 from pg import PostgresServer, PostgresUnavailable
 from redis_server import RedisServer, RedisUnavailable
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.db import create_db_engine, make_sessionmaker
 from crm_core.migrate import upgrade_database
+
+# Shared, noisy machines: a per-example time limit would fail tests for being slow, not wrong.
+settings.register_profile("hotline", deadline=None)
+settings.load_profile("hotline")
 
 TEST_DATABASE = "hotline_test"
 MIGRATED_TEMPLATE = "hotline_migrated"

@@ -569,9 +569,6 @@ def test_given_the_preferred_agent_is_paused_for_no_answer_then_its_caller_goes_
     assert rings_of(run, 0)[:2] == [(0.0, "a0"), (4.0, "a1")]  # not (30.0, "a1")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a ring-all offer takes agents freed with it from their best"
-)
 def test_given_a_ring_all_no_answer_then_a_freed_agent_takes_the_better_caller_elsewhere():
     two_skills = {"s0": 3, "s1": 1}
     center = line_center(

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from acd.contacts import WaitingContact
 from acd.presence import AgentPresence, AgentState
-from acd.state import MemoryStateStore, StateStore, with_offer
+from acd.state import MemoryStateStore, QueueChoice, StateStore, with_offer
 from acd.store_redis import RedisStateStore
 
 pytestmark = pytest.mark.unit
@@ -693,3 +693,108 @@ async def _check_queries(store: StateStore, model: dict[str, WaitingContact]) ->
             assert await store.head(queue, limit) == expected[:limit]
         for position, waiting_contact in enumerate(expected, start=1):
             assert await store.position(waiting_contact.call_id) == position
+
+
+# --- take_best: an agent becomes free and takes the best contact, in one atomic step ---------
+
+
+def choices(*queues: tuple[str, int], claim_as: str = "a1") -> list[QueueChoice]:
+    return [QueueChoice(queue, priority, claim_as) for queue, priority in queues]
+
+
+async def test_take_best_stores_the_presence_and_takes_the_first_in_line(
+    store: StateStore,
+) -> None:
+    await add_all(store, contact("c2", seq=2), contact("c1", seq=1))
+    free = agent("a1")
+    taken = await store.take_best(free, choices(("sales", 0)), AT + 5)
+    expected_presence = free.transition(S.RESERVED, AT + 5, call_id="c1")
+    assert taken == (with_offer(contact("c1", seq=1), "a1"), expected_presence)
+    assert await store.get_agent("a1") == expected_presence
+    assert await store.available_agents() == []
+    assert await store.get_waiting("c1") == with_offer(contact("c1", seq=1), "a1")
+
+
+async def test_take_best_with_no_one_waiting_leaves_the_agent_available(
+    store: StateStore,
+) -> None:
+    free = agent("a1")
+    assert await store.take_best(free, choices(("sales", 0)), AT) is None
+    assert await store.available_agents() == [free]
+
+
+async def test_take_best_for_an_agent_who_is_not_available_only_stores_it(
+    store: StateStore,
+) -> None:
+    await add_all(store, contact("c1", seq=1))
+    paused = agent("a1", S.PAUSED, reason="break")
+    assert await store.take_best(paused, choices(("sales", 0)), AT) is None
+    assert await store.get_agent("a1") == paused
+    assert (await store.get_waiting("c1")) == contact("c1", seq=1)
+
+
+async def test_take_best_prefers_the_higher_priority_queue_then_the_better_score(
+    store: StateStore,
+) -> None:
+    await add_all(
+        store,
+        contact("early", queue="sales", enqueued_at=AT - 60, seq=1),
+        contact("late-vip", queue="vip", enqueued_at=AT, seq=2),
+        contact("older", queue="support", enqueued_at=AT - 90, seq=3),
+    )
+    taken = await store.take_best(
+        agent("a1"), choices(("support", 0), ("sales", 0), ("vip", 5)), AT
+    )
+    assert taken is not None
+    assert taken[0].call_id == "late-vip"
+    taken = await store.take_best(agent("a2"), choices(("support", 0), ("sales", 0)), AT)
+    assert taken is not None
+    assert taken[0].call_id == "older"
+
+
+async def test_take_best_skips_contacts_being_offered_and_those_waiting_for_another_agent(
+    store: StateStore,
+) -> None:
+    ringing = contact("ringing", seq=1)
+    for_a9 = replace(contact("for-a9", seq=2), preferred_agent="a9", preferred_until=AT + 20)
+    for_a1 = replace(contact("for-a1", seq=3), preferred_agent="a1", preferred_until=AT + 20)
+    await add_all(store, ringing, for_a9, for_a1)
+    assert await store.claim_contact("ringing", "", "a5")
+    taken = await store.take_best(agent("a1"), choices(("sales", 0)), AT)
+    assert taken is not None
+    assert taken[0].call_id == "for-a1"
+    taken = await store.take_best(agent("a2"), choices(("sales", 0)), AT + 20)  # window over
+    assert taken is not None
+    assert taken[0].call_id == "for-a9"
+
+
+async def test_take_best_looks_past_many_contacts_being_offered(store: StateStore) -> None:
+    await add_all(store, *(contact(f"c{i:02d}", seq=i) for i in range(40)))
+    for i in range(37):
+        assert await store.claim_contact(f"c{i:02d}", "", f"x{i}")
+    taken = await store.take_best(agent("a1"), choices(("sales", 0)), AT)
+    assert taken is not None
+    assert taken[0].call_id == "c37"
+
+
+async def test_take_best_claims_as_the_queues_marker(store: StateStore) -> None:
+    await add_all(store, contact("c1", seq=1))
+    taken = await store.take_best(agent("a1"), choices(("sales", 0), claim_as="*ring-all"), AT)
+    assert taken is not None
+    assert taken[0].offered_to == "*ring-all"
+    assert taken[1].call_id == "c1"
+    assert taken[1].state is S.RESERVED
+
+
+async def test_of_many_agents_taking_at_once_each_contact_goes_to_one(store: StateStore) -> None:
+    await add_all(store, *(contact(f"c{i}", seq=i) for i in range(5)))
+    results = await asyncio.gather(
+        *(
+            store.take_best(agent(f"a{i}"), choices(("sales", 0), claim_as=f"a{i}"), AT)
+            for i in range(12)
+        )
+    )
+    taken = [r for r in results if r is not None]
+    assert sorted(c.call_id for c, _ in taken) == [f"c{i}" for i in range(5)]
+    assert all(c.offered_to == p.agent_id and p.call_id == c.call_id for c, p in taken)
+    assert len(await store.available_agents()) == 7
