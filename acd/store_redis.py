@@ -182,7 +182,7 @@ local function offerable(data, offered)
   return c.preferred_agent == agent or not (now < c.preferred_until)
 end
 local function first(key)
-  local start, batch = 0, 16
+  local start, batch = 0, 1  -- the head is nearly always the one: read more only if not
   while true do
     local members = redis.call('ZRANGE', key, start, start + batch - 1, 'WITHSCORES')
     for j = 1, #members, 2 do
@@ -193,7 +193,7 @@ local function first(key)
       end
     end
     if #members < 2 * batch then return nil end
-    start = start + batch
+    start, batch = start + batch, batch * 8
   end
 end
 local best, best_p, best_s, best_q, best_claim
