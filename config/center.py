@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from config.telephony import TelephonyDef
+
 DESTINATION_FORMS = (
     "'queue:NAME', 'menu:NAME', 'voicemail', 'voicemail:BOX', 'callback' or 'hangup'"
 )
@@ -102,6 +104,7 @@ class QueueDef(BaseModel):
     strategy: Strategy = Strategy.LONGEST_IDLE
     skills: dict[str, SkillLevel] = Field(default_factory=dict)
     service_level_s: float = Field(20.0, gt=0)
+    service_level_target: float = Field(0.8, gt=0, lt=1)
     wrap_up_s: float = Field(0.0, ge=0)
     ring_timeout_s: float = Field(15.0, gt=0)
     max_wait_s: float | None = Field(None, gt=0)
@@ -120,6 +123,7 @@ class QueueDef(BaseModel):
     callback_retries: int = Field(2, ge=0)
     callback_retry_s: float = Field(300.0, gt=0)
     expected_handle_s: float = Field(180.0, gt=0)
+    dispositions: list[str] = Field(default_factory=list)
 
     _parse_overflow = field_validator("overflow", mode="before")(_destination)
 
@@ -210,3 +214,4 @@ class Center(BaseModel):
     menus: dict[str, MenuDef] = Field(default_factory=dict)
     numbers: dict[str, DestinationText] = Field(default_factory=dict)
     hours: HoursDef = Field(default_factory=HoursDef)
+    telephony: TelephonyDef = Field(default_factory=TelephonyDef)
