@@ -21,7 +21,20 @@ from acd.clock import Clock
 from agent_ui.auth import LoginThrottle, SessionCodec, ThrottleStore
 from agent_ui.deps import WebContext
 from agent_ui.metrics import WebMetrics
-from agent_ui.routes import auth, calls, health, pages, reports, stats
+from agent_ui.routes import (
+    auth,
+    calls,
+    customer_export,
+    customers,
+    departments,
+    health,
+    opportunities,
+    orders,
+    pages,
+    reports,
+    stats,
+    tickets,
+)
 from config.center import Center
 from config.settings import Settings
 from crm_core.users import UserService
@@ -71,7 +84,8 @@ def create_app(
         lifespan=_lifespan(services),
     )
     app.state.hotline = context
-    for module in (auth, calls, stats, reports, health, pages):
+    crm = (customer_export, customers, departments, tickets, opportunities, orders)
+    for module in (auth, calls, stats, reports, *crm, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.middleware("http")(_count_requests(context.metrics))

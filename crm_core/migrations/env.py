@@ -13,9 +13,11 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
-from crm_core.models import Base, UTCDateTime
+from crm_core.models import UTCDateTime
+from crm_core.tables import metadata
 
-target_metadata = Base.metadata
+# From `crm_core.tables`, which imports every model module: autogenerate sees every table.
+target_metadata = metadata
 
 
 def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

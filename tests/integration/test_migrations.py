@@ -14,12 +14,24 @@ from sqlalchemy import inspect
 
 from crm_core.db import create_db_engine
 from crm_core.migrate import current_revision, downgrade_database, head_revision, upgrade_database
-from crm_core.models import Base
+from crm_core.tables import metadata
 
 pytestmark = pytest.mark.integration
 
 _numbers = itertools.count(1)
 TABLES = {"users", "call_records", "call_events"}
+CRM_CORE_TABLES = {
+    "departments",
+    "department_members",
+    "customers",
+    "customer_tags",
+    "customer_shares",
+    "contacts",
+    "customer_phones",
+    "customer_emails",
+    "timeline_entries",
+    "audit_log",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,7 +62,7 @@ def _schema_differences(url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 
@@ -61,7 +73,7 @@ def test_given_empty_database_when_upgraded_then_it_is_at_head_with_all_tables(
     assert current_revision(empty_db_url) is None
     upgrade_database(empty_db_url)
     assert current_revision(empty_db_url) == head_revision()
-    assert _table_names(empty_db_url) >= TABLES
+    assert _table_names(empty_db_url) >= TABLES | CRM_CORE_TABLES
 
 
 def test_migrated_schema_matches_the_models(empty_db_url: str) -> None:
@@ -96,6 +108,15 @@ def test_downgrade_to_base_removes_the_tables_and_upgrade_restores_them(
     assert current_revision(empty_db_url) is None
     assert not (_table_names(empty_db_url) & TABLES)
     upgrade_database(empty_db_url)
+    assert _table_names(empty_db_url) >= TABLES
+
+
+def test_downgrade_to_0001_removes_only_the_crm_core_tables(empty_db_url: str) -> None:
+    upgrade_database(empty_db_url, "0002")
+    assert _table_names(empty_db_url) >= TABLES | CRM_CORE_TABLES
+    downgrade_database(empty_db_url, "0001")
+    assert current_revision(empty_db_url) == "0001"
+    assert not (_table_names(empty_db_url) & CRM_CORE_TABLES)
     assert _table_names(empty_db_url) >= TABLES
 
 
