@@ -16,23 +16,45 @@ occupancy and ring-no-answer count, per agent and optionally per interval.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from reporting.agent_spans import (
+    AGENT_STATE_KINDS,
+    AGENTLOGIN,
+    AGENTLOGOFF,
+    PAUSE,
+    UNKNOWN_REASON,
+    UNPAUSE,
+    Spans,
+    agent_spans,
+    span_frames,
+)
+from reporting.grouping import codes_of, group_table, take
 from reporting.intervals import FloatArray, split_spans
 from reporting.service import HOLD_S
 
-AGENTLOGIN = "AGENTLOGIN"
-AGENTLOGOFF = "AGENTLOGOFF"
-PAUSE = "PAUSE"
-UNPAUSE = "UNPAUSE"
-AGENT_STATE_KINDS = (AGENTLOGIN, AGENTLOGOFF, PAUSE, UNPAUSE)
 RINGNOANSWER = "RINGNOANSWER"
-UNKNOWN_REASON = "unspecified"
 PAUSE_PREFIX = "pause_"
+# Re-exported: the spans are worked out in `reporting.agent_spans`.
+__all__: Sequence[str] = (
+    "AGENTLOGIN",
+    "AGENTLOGOFF",
+    "AGENT_STATE_KINDS",
+    "PAUSE",
+    "RINGNOANSWER",
+    "UNKNOWN_REASON",
+    "UNPAUSE",
+    "AgentInputs",
+    "Spans",
+    "agent_spans",
+    "agent_table",
+    "finish_agents",
+)
 AGENT_COLUMNS = (
     "calls_handled",
     "talk_s",
@@ -46,72 +68,6 @@ AGENT_COLUMNS = (
     "occupancy",
     "ring_no_answer",
 )
-
-
-@dataclass(slots=True)
-class _AgentState:
-    """One agent's open spans while its events are replayed."""
-
-    logged_since: float | None = None
-    pause_since: float | None = None
-    reason: str = ""
-    seen: bool = False
-
-
-@dataclass(slots=True)
-class Spans:
-    """Logged-in and paused spans of every agent."""
-
-    logged: list[tuple[str, float, float]] = field(default_factory=list)
-    paused: list[tuple[str, float, float, str]] = field(default_factory=list)
-
-
-def _close_pause(state: _AgentState, agent: str, at: float, spans: Spans) -> None:
-    if state.pause_since is not None:
-        spans.paused.append((agent, state.pause_since, at, state.reason or UNKNOWN_REASON))
-        state.pause_since = None
-
-
-def _apply(state: _AgentState, agent: str, kind: str, at: float, reason: str, out: Spans) -> None:
-    """One agent event; an agent's first event other than a login implies it was logged in."""
-    if not state.seen and kind != AGENTLOGIN:
-        state.logged_since = -np.inf
-        if kind == UNPAUSE:
-            state.pause_since, state.reason = -np.inf, UNKNOWN_REASON
-    state.seen = True
-    if kind == AGENTLOGIN and state.logged_since is None:
-        state.logged_since = at
-    elif kind == PAUSE:
-        _close_pause(state, agent, at, out)  # a new reason ends the previous pause
-        state.logged_since = at if state.logged_since is None else state.logged_since
-        state.pause_since, state.reason = at, reason
-    elif kind == UNPAUSE:
-        _close_pause(state, agent, at, out)
-    elif kind == AGENTLOGOFF:
-        _close_pause(state, agent, at, out)
-        if state.logged_since is not None:
-            out.logged.append((agent, state.logged_since, at))
-            state.logged_since = None
-
-
-def agent_spans(agent_events: pd.DataFrame, close_at: float) -> Spans:
-    """Logged-in and paused spans from agent events (columns seq, at, kind, agent_id, and
-    data_reason for PAUSE); spans still open are closed at `close_at`."""
-    events = agent_events[agent_events["kind"].isin(AGENT_STATE_KINDS)]
-    events = events[events["agent_id"] != ""].sort_values(["agent_id", "seq"], kind="stable")
-    reasons = events["data_reason"] if "data_reason" in events else pd.Series("", events.index)
-    spans = Spans()
-    states: dict[str, _AgentState] = {}
-    for agent, kind, at, reason in zip(
-        events["agent_id"], events["kind"], events["at"], reasons, strict=True
-    ):
-        state = states.setdefault(agent, _AgentState())
-        _apply(state, agent, kind, float(at), str(reason), spans)
-    for agent, state in states.items():
-        _close_pause(state, agent, close_at, spans)
-        if state.logged_since is not None:
-            spans.logged.append((agent, state.logged_since, close_at))
-    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,23 +87,30 @@ def _bucket_clipped(times: FloatArray, edges: FloatArray) -> np.ndarray:
 
 
 def _split_sum(
-    keys: dict[str, np.ndarray], starts: FloatArray, ends: FloatArray, edges: FloatArray, name: str
+    keys: dict[str, Any], starts: FloatArray, ends: FloatArray, edges: FloatArray, name: str
 ) -> pd.Series:
-    """Seconds of the spans per key and interval, the spans cut at the interval edges."""
+    """Seconds of the spans per key and interval, the spans cut at the interval edges (each key
+    is a column of one value per span: an array or a categorical)."""
     rows, buckets, seconds = split_spans(starts, ends, edges)
-    frame = pd.DataFrame({k: v[rows] for k, v in keys.items()})
-    frame["interval"], frame[name] = buckets, seconds
-    return frame.groupby([*keys, "interval"])[name].sum()
+    columns = {k: take(v, rows) for k, v in keys.items()} | {"interval": buckets}
+    return group_table(pd.DataFrame({name: seconds}), columns, [name])[name]
+
+
+def _agent_codes(handled: pd.DataFrame) -> pd.Categorical:
+    """The agent of each handled call as a categorical (grouped by code, not by text)."""
+    codes, agents = codes_of(handled["agent_id"])
+    return pd.Categorical.from_codes(codes, categories=agents)
 
 
 def _busy(inputs: AgentInputs) -> pd.Series:
     h = inputs.handled
-    agents = np.concatenate([h["agent_id"].to_numpy(), h["agent_id"].to_numpy()])
     ends_talk = h["ended_at"].to_numpy(dtype=np.float64)
-    wrap_end = h["wrap_up_ended_at"].fillna(h["ended_at"]).to_numpy(dtype=np.float64)
-    starts = np.concatenate([h["answered_at"].to_numpy(dtype=np.float64), ends_talk])
-    ends = np.concatenate([ends_talk, wrap_end])
-    return _split_sum({"agent_id": agents}, starts, ends, inputs.edges, "busy_s")
+    wrap_end = h["wrap_up_ended_at"].to_numpy(dtype=np.float64)
+    # Talk then wrap-up, back to back: one span from the answer to the later of the two ends
+    # (none while the call's end is unknown).
+    ends = np.where(np.isnan(ends_talk), np.nan, np.fmax(ends_talk, wrap_end))
+    starts = h["answered_at"].to_numpy(dtype=np.float64)
+    return _split_sum({"agent_id": _agent_codes(h)}, starts, ends, inputs.edges, "busy_s")
 
 
 def _handled(inputs: AgentInputs) -> pd.DataFrame:
@@ -156,31 +119,33 @@ def _handled(inputs: AgentInputs) -> pd.DataFrame:
     wrap = (h["wrap_up_ended_at"] - h["ended_at"]).fillna(0.0).to_numpy(dtype=np.float64)
     frame = pd.DataFrame(
         {
-            "agent_id": h["agent_id"].to_numpy(),
-            "interval": _bucket_clipped(h["answered_at"].to_numpy(np.float64), inputs.edges),
-            "calls_handled": 1,
+            "calls_handled": np.ones(len(h), dtype=np.int64),
             "talk_s": np.nan_to_num(talk),
             "wrap_s": np.where(np.isnan(talk), 0.0, wrap),
         }
     )
-    return frame.groupby(["agent_id", "interval"])[["calls_handled", "talk_s", "wrap_s"]].sum()
+    keys = {
+        "agent_id": _agent_codes(h),
+        "interval": _bucket_clipped(h["answered_at"].to_numpy(np.float64), inputs.edges),
+    }
+    return group_table(frame, keys, list(frame.columns))
 
 
 def _time_columns(inputs: AgentInputs) -> Iterator[pd.Series | pd.DataFrame]:
-    spans = agent_spans(inputs.agent_events, inputs.close_at)
-    logged = pd.DataFrame(spans.logged, columns=["agent_id", "start", "end"])
+    spans = span_frames(inputs.agent_events, inputs.close_at)
+    logged = spans.logged
     yield _split_sum(
-        {"agent_id": logged["agent_id"].to_numpy()},
+        {"agent_id": logged["agent_id"].to_numpy(dtype=object)},
         logged["start"].to_numpy(np.float64),
         logged["end"].to_numpy(np.float64),
         inputs.edges,
         "logged_in_s",
     )
-    paused = pd.DataFrame(spans.paused, columns=["agent_id", "start", "end", "reason"])
+    paused = spans.paused
     by_reason = _split_sum(
         {
-            "agent_id": paused["agent_id"].to_numpy(),
-            "column": (PAUSE_PREFIX + paused["reason"] + "_s").to_numpy(),
+            "agent_id": paused["agent_id"].to_numpy(dtype=object),
+            "column": (PAUSE_PREFIX + paused["reason"] + "_s").to_numpy(dtype=object),
         },
         paused["start"].to_numpy(np.float64),
         paused["end"].to_numpy(np.float64),

@@ -11,11 +11,12 @@ interval in which it arrived (an in-progress one: in which it first entered a qu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from reporting.grouping import codes_of
 from reporting.visits import ABANDONED, ANSWERED, OVERFLOWED, RESULTS, WAITING
 
 OUTCOME_ABANDONED = "abandoned"
@@ -45,33 +46,34 @@ def _durations(records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return talk, wrap.fillna(0.0).where(talk.notna())
 
 
-def finished_calls(records: pd.DataFrame, threshold_s: float) -> pd.DataFrame:
-    """Contact rows for finished calls (one per record)."""
+def finished_calls(
+    records: pd.DataFrame, threshold_s: float, keys: Sequence[str] = CALL_KEYS
+) -> pd.DataFrame:
+    """Contact rows for finished calls (one per record), with the `keys` the records have."""
     queued = records["queued_at"].notna()
     answered = records["answered_at"].notna() & queued
     abandoned = (records["outcome"] == OUTCOME_ABANDONED) & queued & ~answered
-    result = np.full(len(records), None, dtype=object)
-    result[queued.to_numpy()] = OVERFLOWED
-    result[abandoned.to_numpy()] = ABANDONED
-    result[answered.to_numpy()] = ANSWERED
+    codes = np.full(len(records), -1, dtype=np.int8)  # -1: never queued
+    codes[queued.to_numpy()] = RESULTS.index(OVERFLOWED)
+    codes[abandoned.to_numpy()] = RESULTS.index(ABANDONED)
+    codes[answered.to_numpy()] = RESULTS.index(ANSWERED)
     end = records["answered_at"].where(records["answered_at"].notna(), records["ended_at"])
     talk, wrap = _durations(records)
     contacts = pd.DataFrame(
         {
-            "call_id": records["call_id"],
-            "at": records["arrived_at"],
-            "result": pd.Categorical(result, categories=RESULTS),
-            "wait_s": end - records["queued_at"],
+            "at": records["arrived_at"].to_numpy(),
+            "result": pd.Categorical.from_codes(codes, categories=RESULTS),
+            "wait_s": (end - records["queued_at"]).to_numpy(),
             "threshold_s": threshold_s,
-            "talk_s": talk,
-            "wrap_s": wrap,
+            "talk_s": talk.to_numpy(),
+            "wrap_s": wrap.to_numpy(),
             "ivr_handled": (records["outcome"] == OUTCOME_IVR).to_numpy(),
             "agent_handled": records["answered_at"].notna().to_numpy(),
         }
     )
-    for key in CALL_KEYS:
+    for key in keys:
         if key in records:
-            contacts[key] = records[key]
+            contacts[key] = records[key].to_numpy() if len(records) else []
     return contacts
 
 
@@ -110,25 +112,30 @@ def visits_with_talk(
     records: pd.DataFrame,
     thresholds: Mapping[str, float],
     default_threshold_s: float,
+    keys: Sequence[str] = CALL_KEYS,
 ) -> pd.DataFrame:
     """Visits as contacts: each with its queue's threshold, and, when it is the visit the call
-    was answered in (the record's queue), the call's talk and wrap-up. `record` on each visit is
-    the position of its call's record in `records` (-1 if none)."""
-    contacts = visits.copy()
-    contacts["threshold_s"] = (
-        contacts["queue"].map(dict(thresholds)).fillna(default_threshold_s).astype(np.float64)
-    )
-    position = contacts["record"].to_numpy()
+    was answered in (the record's queue), the call's talk and wrap-up; with the `keys` the records
+    have. `record` on each visit is the position of its call's record in `records` (-1 if none)."""
+    contacts = visits.copy(deep=False)
+    queue_codes, queues = codes_of(contacts["queue"])
+    limits = np.array([thresholds.get(str(q), default_threshold_s) for q in queues] + [np.nan])
+    contacts["threshold_s"] = limits[queue_codes].astype(np.float64)
+    position = contacts["record"].to_numpy(dtype=np.int64)
     found = position >= 0
+    safe = np.where(found, position, 0)
     talk, wrap = _durations(records)
-    record_queue = records["queue"].to_numpy()[np.where(found, position, 0)]
-    mine = found & (contacts["result"] == ANSWERED).to_numpy()
-    mine &= record_queue == contacts["queue"].to_numpy()
-    contacts["talk_s"] = np.where(mine, talk.to_numpy()[np.where(found, position, 0)], np.nan)
-    contacts["wrap_s"] = np.where(mine, wrap.to_numpy()[np.where(found, position, 0)], np.nan)
-    for key in CALL_KEYS:
+    mine = found & (contacts["result"] == ANSWERED).to_numpy() & (queue_codes >= 0)
+    if len(records):
+        record_codes, record_queues = codes_of(records["queue"])
+        # The record's queue, as a code of the visits' queues (-1: a queue no visit is in).
+        as_visit_code = np.append(queues.get_indexer(record_queues), -1)
+        mine &= as_visit_code[record_codes[safe]] == queue_codes
+    contacts["talk_s"] = np.where(mine, talk.to_numpy()[safe] if len(records) else 0, np.nan)
+    contacts["wrap_s"] = np.where(mine, wrap.to_numpy()[safe] if len(records) else 0, np.nan)
+    for key in keys:
         if key in records:
-            values = records[key].to_numpy()[np.where(found, position, 0)]
+            values = records[key].to_numpy(dtype=object)[safe] if len(records) else ""
             contacts[key] = np.where(found, values, "")
     return contacts
 
@@ -136,13 +143,22 @@ def visits_with_talk(
 def detail(records: pd.DataFrame) -> pd.DataFrame:
     """One row per call, oldest first, for the Detail sheet and CSV: the record with its wait and
     durations (a column the records were read without is left empty)."""
-    records = records.sort_values("arrived_at", kind="stable")
+    if not records["arrived_at"].is_monotonic_increasing:
+        records = records.sort_values("arrived_at", kind="stable")
     talk, wrap = _durations(records)
     end = records["answered_at"].where(records["answered_at"].notna(), records["ended_at"])
     names = [n for n in DETAIL_COLUMNS if n != "campaign" or n in records]
-    out = pd.DataFrame({name: records.get(name, "") for name in names}, index=records.index)
+    out = pd.DataFrame({name: _plain(records, name) for name in names}, index=records.index)
     out["wait_s"] = end - records["queued_at"]
     out["talk_s"] = talk
     out["hold_s"] = talk * 0.0  # hold is not recorded yet
     out["wrap_s"] = wrap
     return out.reset_index(drop=True)
+
+
+def _plain(records: pd.DataFrame, name: str) -> pd.Series | str:
+    """A column for the listing, categorical text as plain text ("" if the records lack it)."""
+    if name not in records:
+        return ""
+    column = records[name]
+    return column.astype(str) if isinstance(column.dtype, pd.CategoricalDtype) else column

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,12 +31,30 @@ from config.center import Center, QueueDef
 from reporting.agents import AgentInputs, agent_table, finish_agents
 from reporting.calls import CALL_KEYS, calls_in_progress, detail, finished_calls, visits_with_talk
 from reporting.data import ReportData
+from reporting.grouping import codes_of
 from reporting.intervals import IntervalSpec, bucket_index, interval_edges, parse_interval
-from reporting.service import complete_groups, service_table
+from reporting.service import (
+    complete_groups,
+    finish_service,
+    roll_up_service,
+    service_sums,
+    service_table,
+)
 from reporting.visits import visits_and_blocked
 
 DIMENSIONS = ("interval", "queue", "agent", "dnis", "campaign")
 INTERVAL = "interval"
+# The record columns the figures read (the Detail reads them all).
+FIGURE_COLUMNS = (
+    "arrived_at",
+    "queued_at",
+    "answered_at",
+    "ended_at",
+    "wrap_up_ended_at",
+    "outcome",
+    "agent_id",
+    *CALL_KEYS,
+)
 HOLD_NOTE = "Hold time is not recorded yet (no hold events): every hold figure is 0."
 NO_CAMPAIGN = (
     "Calls carry no campaign yet (the outbound dialer is not built): there is nothing to group "
@@ -88,7 +107,12 @@ def check_dimensions(by: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class Report:
-    """Every table of one report (see the module docstring for units)."""
+    """Every table of one report (see the module docstring for units).
+
+    `detail`, the per-call listing, is made from `records` (those read: the detail lists the
+    ones that arrived in the window) the first time it is asked for: the figures alone never
+    pay for it.
+    """
 
     spec: ReportSpec
     center_name: str
@@ -100,13 +124,19 @@ class Report:
     by_queue: pd.DataFrame
     by_agent: pd.DataFrame
     grouped: pd.DataFrame
-    detail: pd.DataFrame
     notes: tuple[str, ...]
+    records: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def detail(self) -> pd.DataFrame:
+        """One row per call of the window, oldest first (`reporting.calls.detail`)."""
+        return detail(_in_window(self.records, self.spec))
 
 
 @dataclass(frozen=True)
 class _Frames:
-    """The intermediate frames every table is grouped from."""
+    """The intermediate frames every table is grouped from, and the sums of the finest groups
+    (visits by queue and interval, calls by interval) that the coarser tables roll up."""
 
     edges: np.ndarray
     calls: pd.DataFrame
@@ -114,6 +144,8 @@ class _Frames:
     blocked: pd.DataFrame
     agents: pd.DataFrame
     queues: tuple[str, ...]
+    queue_sums: pd.DataFrame
+    call_sums: pd.DataFrame
 
 
 def queue_thresholds(center: Center) -> dict[str, float]:
@@ -132,60 +164,73 @@ def build_report(data: ReportData, center: Center, spec: ReportSpec) -> Report:
     """Compute every table of the report."""
     if "campaign" in spec.by and "campaign" not in data.records:
         raise ReportError(NO_CAMPAIGN)
-    tz = ZoneInfo(center.center.timezone)
     threshold = center_threshold(center, spec.threshold_s)
     short = center.center.short_abandon_s
-    frames = _frames(data, center, spec, tz, threshold)
+    records = _in_window(data.records, spec, FIGURE_COLUMNS)
+    frames = _frames(data, records, center, spec, threshold, short)
     by_queue = _queue_table(frames, ["queue"], short)
     by_agent = _agent_totals(frames.agents)
-    records = _in_window(data.records, spec)
     return Report(
         spec=spec,
         center_name=center.center.name,
         timezone=center.center.timezone,
         threshold_s=threshold,
         short_abandon_s=short,
-        summary=_summary(frames, by_agent, records, short),
+        summary=_summary(frames, by_agent, records),
         by_interval=_labelled(_call_table(frames, [INTERVAL], short), frames.edges),
         by_queue=by_queue.reset_index(),
         by_agent=by_agent.reset_index(),
         grouped=_labelled(_grouped(frames, spec.by, short), frames.edges),
-        detail=detail(records),
         notes=_notes(data),
+        records=data.records,
     )
 
 
 def distinct(values: pd.Series) -> list[Any]:
     """The different values of a column, sorted."""
-    return sorted(pd.unique(values.to_numpy()).tolist())
+    codes, labels = codes_of(values)
+    return sorted(labels.take(np.unique(codes[codes >= 0])).tolist())
 
 
-def _in_window(records: pd.DataFrame, spec: ReportSpec) -> pd.DataFrame:
+def _in_window(
+    records: pd.DataFrame, spec: ReportSpec, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The records of calls that arrived in the window (with only `columns`, when given: the
+    others, such as call ids, are not copied)."""
     arrived = records["arrived_at"]
-    return records[(arrived >= spec.start) & (arrived < spec.end)]
+    chosen = records if columns is None else records[[c for c in columns if c in records]]
+    if arrived.is_monotonic_increasing:
+        # Read oldest first: the window is one slice, taken without copying the columns.
+        times = arrived.to_numpy(dtype=np.float64)
+        lo, hi = np.searchsorted(times, [spec.start, spec.end], side="left")
+        return chosen.iloc[lo:hi]
+    return chosen[((arrived >= spec.start) & (arrived < spec.end)).to_numpy()]
 
 
 def _frames(
-    data: ReportData, center: Center, spec: ReportSpec, tz: ZoneInfo, threshold: float
+    data: ReportData,
+    records: pd.DataFrame,
+    center: Center,
+    spec: ReportSpec,
+    threshold: float,
+    short: float,
 ) -> _Frames:
-    edges = interval_edges(spec.start, spec.end, spec.interval, tz)
+    edges = interval_edges(spec.start, spec.end, spec.interval, ZoneInfo(center.center.timezone))
     window_edges = np.clip(edges, spec.start, spec.end)
     visits, blocked = visits_and_blocked(data.queue_events, spec.start, spec.end)
-    visits["record"] = pd.Index(data.records["call_id"]).get_indexer(visits["call_id"])
-    queue_contacts = visits_with_talk(visits, data.records, queue_thresholds(center), threshold)
+    if "record" not in visits:  # events not made by `reporting.data`
+        visits["record"] = pd.Index(data.records["call_id"]).get_indexer(visits["call_id"])
+    keys = [key for key in CALL_KEYS if key in spec.by]
+    queue_contacts = visits_with_talk(
+        visits, data.records, queue_thresholds(center), threshold, keys
+    )
     queue_contacts[INTERVAL] = bucket_index(queue_contacts["entered_at"].to_numpy(), window_edges)
-    finished = finished_calls(_in_window(data.records, spec), threshold)
-    ongoing = calls_in_progress(visits, threshold)
-    ongoing = ongoing.astype({c: finished.dtypes[c] for c in ongoing.columns})
-    calls = pd.concat([finished, ongoing], ignore_index=True)
-    for key in CALL_KEYS:
-        if key in calls:
-            calls[key] = calls[key].fillna("")
+    calls = _calls(records, visits, threshold, keys)
     calls[INTERVAL] = bucket_index(calls["at"].to_numpy(np.float64), window_edges)
     blocked[INTERVAL] = bucket_index(blocked["at"].to_numpy(np.float64), window_edges)
     agents = agent_table(
         AgentInputs(
-            handled=_handled(data.records, spec),
+            handled=_handled(records),
             agent_events=data.agent_events,
             ring_no_answer=data.ring_no_answer,
             edges=np.clip(edges, spec.start, spec.close_at),
@@ -193,12 +238,32 @@ def _frames(
         )
     )
     queues = tuple(dict.fromkeys([*center.queues, *distinct(visits["queue"])]))
-    return _Frames(edges, calls, queue_contacts, blocked, agents, queues)
+    queue_sums = service_sums(queue_contacts, ["queue", INTERVAL], short)
+    call_sums = service_sums(calls, [INTERVAL], short)
+    return _Frames(edges, calls, queue_contacts, blocked, agents, queues, queue_sums, call_sums)
 
 
-def _handled(records: pd.DataFrame, spec: ReportSpec) -> pd.DataFrame:
-    answered = _in_window(records, spec)
-    return answered[answered["answered_at"].notna() & (answered["agent_id"] != "")]
+def _calls(
+    records: pd.DataFrame, visits: pd.DataFrame, threshold: float, keys: Sequence[str]
+) -> pd.DataFrame:
+    """Finished calls (from their records) and calls in progress (from their visits)."""
+    finished = finished_calls(records, threshold, keys)
+    ongoing = calls_in_progress(visits, threshold).drop(columns="call_id")
+    if ongoing.empty:
+        calls = finished
+    else:
+        ongoing = ongoing.astype({c: finished.dtypes[c] for c in ongoing.columns})
+        calls = pd.concat([finished, ongoing], ignore_index=True)
+    for key in keys:
+        if key in calls:
+            calls[key] = calls[key].astype(object).fillna("")
+    return calls
+
+
+def _handled(records: pd.DataFrame) -> pd.DataFrame:
+    answered = records["answered_at"].notna() & (records["agent_id"] != "")
+    columns = ["agent_id", "answered_at", "ended_at", "wrap_up_ended_at"]
+    return records.loc[answered.to_numpy(), columns]
 
 
 def _interval_levels(frames: _Frames) -> list[int]:
@@ -206,14 +271,23 @@ def _interval_levels(frames: _Frames) -> list[int]:
 
 
 def _call_table(frames: _Frames, keys: list[str], short: float) -> pd.DataFrame:
-    table = service_table(frames.calls, keys, short)
     if keys == [INTERVAL]:
-        table = complete_groups(table, [_interval_levels(frames)])
-    return table
+        table = finish_service(frames.call_sums)
+        return complete_groups(table, [_interval_levels(frames)])
+    return service_table(frames.calls, keys, short)
 
 
 def _queue_table(frames: _Frames, keys: list[str], short: float) -> pd.DataFrame:
-    table = service_table(frames.visits, keys, short)
+    if set(keys) <= {"queue", INTERVAL}:
+        # Every such table is the queue-by-interval sums, summed further or reordered.
+        sums = frames.queue_sums
+        if len(keys) == 1:
+            sums = roll_up_service(sums, keys)
+        elif keys[0] == INTERVAL:
+            sums = sums.reorder_levels(keys).sort_index()
+        table = finish_service(sums)
+    else:
+        table = service_table(frames.visits, keys, short)
     levels: list[list[Any]] = []
     for key in keys:
         if key == "queue":
@@ -224,7 +298,7 @@ def _queue_table(frames: _Frames, keys: list[str], short: float) -> pd.DataFrame
             levels.append(distinct(frames.visits[key]))
     table = complete_groups(table, levels)
     if set(keys) <= {"queue", INTERVAL}:
-        blocked = frames.blocked.groupby(keys).size()
+        blocked = frames.blocked.astype({"queue": object}).groupby(keys).size()
         table.insert(
             table.columns.get_loc("still_waiting") + 1,
             "blocked",
@@ -248,7 +322,7 @@ def _grouped(frames: _Frames, by: Sequence[str], short: float) -> pd.DataFrame:
         return table if keys[0] == "agent" else table.reorder_levels([1, 0]).sort_index()
     if "queue" in keys:
         return _queue_table(frames, keys, short)
-    table = service_table(frames.calls, keys, short)
+    table = _call_table(frames, keys, short)
     if INTERVAL in keys:
         levels = [
             _interval_levels(frames) if key == INTERVAL else distinct(frames.calls[key])
@@ -270,10 +344,8 @@ def _labelled(table: pd.DataFrame, edges: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _summary(
-    frames: _Frames, by_agent: pd.DataFrame, records: pd.DataFrame, short: float
-) -> dict[str, Any]:
-    table = service_table(frames.calls, [], short)
+def _summary(frames: _Frames, by_agent: pd.DataFrame, records: pd.DataFrame) -> dict[str, Any]:
+    table = finish_service(roll_up_service(frames.call_sums, []))
     totals = {name: table[name].iloc[0].item() for name in table.columns}
     outcomes = records["outcome"].value_counts()
     busy, idle = by_agent["busy_s"].sum(), by_agent["idle_s"].sum()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from reporting.grouping import group_table, roll_up
 from reporting.visits import ABANDONED, ANSWERED, OVERFLOWED, RESULTS, WAITING
 
 COUNT_COLUMNS = (
@@ -48,6 +49,9 @@ _CODE = {name: code for code, name in enumerate(RESULTS)}
 
 def _result_codes(result: pd.Series) -> np.ndarray:
     """Result as small ints (RESULTS order; -1 for a contact never queued)."""
+    dtype = result.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == list(RESULTS):
+        return np.asarray(result.cat.codes)
     categorical = pd.Categorical(result, categories=RESULTS)
     return np.asarray(categorical.codes)
 
@@ -76,13 +80,44 @@ def _indicators(contacts: pd.DataFrame, short_abandon_s: float) -> pd.DataFrame:
             "_handled": talk_known,
             "_talk": np.where(talk_known, contacts["talk_s"], 0.0),
             "_wrap": np.where(talk_known, contacts["wrap_s"].fillna(0.0), 0.0),
-        },
-        index=contacts.index,
+        }
     )
     for name in OPTIONAL_COUNTS:
         if name in contacts:
             out[name] = contacts[name].to_numpy(dtype=bool)
     return out
+
+
+SUM_COLUMNS = (
+    *COUNT_COLUMNS,
+    "_answer_wait",
+    "_handled",
+    "_talk",
+    "_wrap",
+)
+MAX_COLUMNS = ("longest_wait_s",)
+
+
+def _sum_names(flags: pd.DataFrame) -> list[str]:
+    return [*SUM_COLUMNS, *(c for c in OPTIONAL_COUNTS if c in flags)]
+
+
+def service_sums(
+    contacts: pd.DataFrame, keys: Sequence[str], short_abandon_s: float
+) -> pd.DataFrame:
+    """The summed counts and seconds behind the service figures, per group of `keys` (one row
+    when `keys` is empty): finish with `finish_service`, or sum further with `roll_up_service`."""
+    flags = _indicators(contacts, short_abandon_s)
+    flags = flags.rename(columns={"_stopped_wait": "longest_wait_s"})
+    if not keys:
+        return roll_up(flags, [], _sum_names(flags), MAX_COLUMNS)
+    columns = {key: contacts[key] for key in keys}
+    return group_table(flags, columns, _sum_names(flags), MAX_COLUMNS)
+
+
+def roll_up_service(sums: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """`service_sums` per group of fewer `keys` (a subset of its own; none: one row)."""
+    return roll_up(sums, keys, _sum_names(sums), MAX_COLUMNS)
 
 
 def service_table(
@@ -92,45 +127,40 @@ def service_table(
 
     Groups are the key combinations present in `contacts`; see `complete_groups` to add empty ones.
     """
-    flags = _indicators(contacts, short_abandon_s)
-    sums = [c for c in flags.columns if c != "_stopped_wait"]
-    if keys:
-        grouped = flags.join(contacts[list(keys)]).groupby(list(keys), observed=True, sort=True)
-        table = grouped[sums].sum()
-        table["longest_wait_s"] = grouped["_stopped_wait"].max()
-    else:
-        table = flags[sums].sum().to_frame().T
-        table["longest_wait_s"] = flags["_stopped_wait"].max()
-    return finish_service(table)
+    return finish_service(service_sums(contacts, keys, short_abandon_s))
 
 
 def finish_service(table: pd.DataFrame) -> pd.DataFrame:
     """Ratios and averages from the summed columns; drops the helper sums."""
-    t = table
-    handled = t["_handled"].astype(np.float64)
-    t["service_level"] = _ratio(
-        t["answered_within_threshold"], t["answered"] + t["abandoned"] - t["short_abandoned"]
-    )
-    t["answer_rate"] = _ratio(t["answered"], t["offered"])
-    t["answered_beyond_threshold_rate"] = _ratio(
-        t["answered"] - t["answered_within_threshold"], t["answered"]
-    )
-    t["loss_rate"] = _ratio(t["abandoned"], t["offered"])
-    t["asa_s"] = _ratio(t["_answer_wait"], t["answered"])
-    t["avg_talk_s"] = _ratio(t["_talk"], handled)
-    t["avg_hold_s"] = _ratio(handled * HOLD_S, handled)
-    t["avg_wrap_s"] = _ratio(t["_wrap"], handled)
-    t["aht_s"] = _ratio(t["_talk"] + handled * HOLD_S + t["_wrap"], handled)
-    counts = [c for c in (*COUNT_COLUMNS, *OPTIONAL_COUNTS) if c in t]
-    t[counts] = t[counts].astype(np.int64)
-    extra = [c for c in OPTIONAL_COUNTS if c in t]
-    return t[[*COUNT_COLUMNS, *extra, *RATE_COLUMNS, *SECONDS_COLUMNS]]
+    # On plain arrays: the tables are small, and Series arithmetic would align their indexes
+    # again at every step.
+    c = {name: table[name].to_numpy(dtype=np.float64) for name in table.columns}
+    handled = c["_handled"]
+    figures = {
+        "service_level": _ratio(
+            c["answered_within_threshold"], c["answered"] + c["abandoned"] - c["short_abandoned"]
+        ),
+        "answer_rate": _ratio(c["answered"], c["offered"]),
+        "answered_beyond_threshold_rate": _ratio(
+            c["answered"] - c["answered_within_threshold"], c["answered"]
+        ),
+        "loss_rate": _ratio(c["abandoned"], c["offered"]),
+        "asa_s": _ratio(c["_answer_wait"], c["answered"]),
+        "longest_wait_s": c["longest_wait_s"],
+        "avg_talk_s": _ratio(c["_talk"], handled),
+        "avg_hold_s": _ratio(handled * HOLD_S, handled),
+        "avg_wrap_s": _ratio(c["_wrap"], handled),
+        "aht_s": _ratio(c["_talk"] + handled * HOLD_S + c["_wrap"], handled),
+    }
+    counts = [name for name in (*COUNT_COLUMNS, *OPTIONAL_COUNTS) if name in table]
+    out = {name: c[name].astype(np.int64) for name in counts}
+    return pd.DataFrame(out | figures, index=table.index)
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    num = numerator.astype(np.float64)
-    den = denominator.astype(np.float64)
-    return (num / den.where(den > 0)).astype(np.float64)
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is not above 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
 def complete_groups(table: pd.DataFrame, levels: Sequence[Sequence[object]]) -> pd.DataFrame:

@@ -21,8 +21,12 @@ answered in the interval it was offered in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from reporting.grouping import codes_of
 
 ENTERQUEUE = "ENTERQUEUE"
 CONNECT = "CONNECT"
@@ -39,60 +43,126 @@ RESULTS = (ANSWERED, ABANDONED, OVERFLOWED, WAITING)
 VISIT_COLUMNS = ("call_id", "queue", "entered_at", "ended_at", "result", "wait_s")
 
 
-def _ordered(events: pd.DataFrame) -> pd.DataFrame:
-    """Queue events sorted by call, then seq, with the next and previous event of the same call."""
-    queue_events = events[events["kind"].isin(VISIT_KINDS)]
-    codes, _ = pd.factorize(queue_events["call_id"].to_numpy())
-    order = np.lexsort((queue_events["seq"].to_numpy(), codes))
-    frame = queue_events.iloc[order].reset_index(drop=True)
-    call = codes[order]
+@dataclass(frozen=True, slots=True)
+class _Ordered:
+    """Queue events sorted by call, then seq, as arrays, with each one's neighbours in its call."""
+
+    rows: np.ndarray  # positions in the events frame
+    seq: np.ndarray
+    kind: np.ndarray  # _ENTER, _CONNECT, _ABANDON or _EXIT
+    at: np.ndarray
+    queue: np.ndarray  # codes into `queues`
+    queues: pd.Index
+    next_kind: np.ndarray  # _NONE when the call has no later queue event
+    next_at: np.ndarray  # NaN likewise
+    ends_a_visit: np.ndarray  # the previous event of the call entered this event's queue
+
+
+_NONE, _ENTER, _CONNECT, _ABANDON, _EXIT = -1, 0, 1, 2, 3
+_KIND_CODES = {ENTERQUEUE: _ENTER, CONNECT: _CONNECT, ABANDON: _ABANDON}
+_KIND_CODES |= dict.fromkeys(EXIT_KINDS, _EXIT)
+_RESULT_OF_NEXT = {_NONE: WAITING, _ENTER: OVERFLOWED, _CONNECT: ANSWERED, _ABANDON: ABANDONED}
+_RESULT_OF_NEXT[_EXIT] = OVERFLOWED
+
+
+def _kind_codes(kinds: pd.Series) -> np.ndarray:
+    codes, names = codes_of(kinds)
+    table = np.array([_KIND_CODES.get(str(n), _NONE - 1) for n in names] + [_NONE - 1])
+    return np.asarray(table[codes], dtype=np.int64)  # code -1 (missing) maps to the last
+
+
+def _call_codes(events: pd.DataFrame) -> np.ndarray:
+    """One integer per call: the position of its record where known, else a code after those."""
+    if "record" not in events:
+        return codes_of(events["call_id"])[0]
+    record = np.asarray(events["record"].to_numpy(), dtype=np.int64)
+    unlinked = record < 0
+    if not unlinked.any():
+        return record
+    others, _ = pd.factorize(events["call_id"].array[unlinked])
+    codes = record.copy()
+    codes[unlinked] = int(record.max(initial=-1)) + 1 + np.asarray(others, dtype=np.int64)
+    return codes
+
+
+def _sort_order(call: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    if len(seq) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low = int(seq.min())
+    span = int(seq.max()) - low + 1
+    if int(call.max()) < np.iinfo(np.int64).max // span - 1:
+        # One combined key sorts faster than lexsort's two passes.
+        return np.argsort(call * span + (seq - low), kind="stable")
+    return np.lexsort((seq, call))
+
+
+def _ordered(events: pd.DataFrame) -> _Ordered:
+    """The queue events (other kinds are ignored) in call order, see `_Ordered`."""
+    kind = _kind_codes(events["kind"])
+    rows = np.flatnonzero(kind >= _ENTER)
+    call, seq = _call_codes(events)[rows], events["seq"].to_numpy(dtype=np.int64)[rows]
+    perm = _sort_order(call, seq)
+    order, call, seq, kind = rows[perm], call[perm], seq[perm], kind[rows[perm]]
+    queue_codes, queues = codes_of(events["queue"])
+    queue, at = queue_codes[order], events["at"].to_numpy(dtype=np.float64)[order]
     same = call[1:] == call[:-1]
-    same_next = np.append(same, False) if len(call) else np.zeros(0, bool)
-    same_prev = np.insert(same, 0, False) if len(call) else np.zeros(0, bool)
-    kinds = frame["kind"].to_numpy(dtype=object)
-    frame["next_kind"] = np.where(same_next, np.roll(kinds, -1), "")
-    frame["next_at"] = np.where(same_next, np.roll(frame["at"].to_numpy(), -1), np.nan)
-    frame["prev_kind"] = np.where(same_prev, np.roll(kinds, 1), "")
-    frame["prev_queue"] = np.where(same_prev, np.roll(frame["queue"].to_numpy(object), 1), "")
-    return frame
+    next_kind = np.full(len(order), _NONE, dtype=np.int64)
+    next_kind[:-1][same] = kind[1:][same]
+    next_at = np.full(len(order), np.nan)
+    next_at[:-1][same] = at[1:][same]
+    ends = np.zeros(len(order), dtype=bool)
+    ends[1:] = same & (kind[:-1] == _ENTER) & (queue[:-1] == queue[1:])
+    return _Ordered(order, seq, kind, at, queue, queues, next_kind, next_at, ends)
 
 
 def visits_and_blocked(
     events: pd.DataFrame, start: float, end: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`queue_visits` and `blocked_calls` together, sorting the events once."""
-    frame = _ordered(events)
-    return _visits(frame, start, end), _blocked(frame, start, end)
+    ordered = _ordered(events)
+    return _visits(events, ordered, start, end), _blocked(events, ordered, start, end)
 
 
 def queue_visits(events: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
     """One row per visit started in [start, end): call_id, queue, entered_at, ended_at (NaN while
-    waiting), result (answered/abandoned/overflowed/waiting), wait_s (NaN while waiting).
+    waiting), result (answered/abandoned/overflowed/waiting), wait_s (NaN while waiting), and
+    `record` when the events have it (the position of the call's record).
 
     `events` needs columns seq, at, call_id, kind, queue (other kinds are ignored).
     """
-    return _visits(_ordered(events), start, end)
+    return _visits(events, _ordered(events), start, end)
 
 
-def _visits(frame: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
-    at = frame["at"].to_numpy()
-    starts = frame[(frame["kind"].to_numpy() == ENTERQUEUE) & (at >= start) & (at < end)]
-    next_kind = starts["next_kind"].to_numpy(dtype=object)
-    result = np.full(len(starts), OVERFLOWED, dtype=object)
-    result[next_kind == CONNECT] = ANSWERED
-    result[next_kind == ABANDON] = ABANDONED
-    result[next_kind == ""] = WAITING
+def _in(at: np.ndarray, start: float, end: float) -> np.ndarray:
+    return (at >= start) & (at < end)
+
+
+def _visits(events: pd.DataFrame, o: _Ordered, start: float, end: float) -> pd.DataFrame:
+    picked = np.flatnonzero((o.kind == _ENTER) & _in(o.at, start, end))
+    # Oldest first; visits entered at the same instant in event order.
+    picked = picked[np.lexsort((o.seq[picked], o.at[picked]))]
+    rows = o.rows[picked]
+    result_codes = np.array([RESULTS.index(_RESULT_OF_NEXT[k]) for k in range(_NONE, _EXIT + 1)])
+    entered, ended = o.at[picked], o.next_at[picked]
     visits = pd.DataFrame(
         {
-            "call_id": starts["call_id"].to_numpy(),
-            "queue": starts["queue"].to_numpy(),
-            "entered_at": starts["at"].to_numpy(),
-            "ended_at": starts["next_at"].to_numpy(),
-            "result": pd.Categorical(result, categories=RESULTS),
+            "call_id": events["call_id"].array.take(rows),
+            "queue": pd.Categorical.from_codes(o.queue[picked], dtype=_dtype(o.queues)),
+            "entered_at": entered,
+            "ended_at": ended,
+            "result": pd.Categorical.from_codes(
+                result_codes[o.next_kind[picked] - _NONE], categories=RESULTS
+            ),
+            "wait_s": ended - entered,
         }
     )
-    visits["wait_s"] = visits["ended_at"] - visits["entered_at"]
-    return visits.sort_values("entered_at", kind="stable").reset_index(drop=True)
+    if "record" in events:
+        visits["record"] = events["record"].to_numpy(dtype=np.int64)[rows]
+    return visits
+
+
+def _dtype(queues: pd.Index) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(queues)
 
 
 def blocked_calls(events: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
@@ -101,17 +171,15 @@ def blocked_calls(events: pd.DataFrame, start: float, end: float) -> pd.DataFram
     Pass the events from a little before `start`, so an exit ending a visit that began before
     the window is seen to end it.
     """
-    return _blocked(_ordered(events), start, end)
+    return _blocked(events, _ordered(events), start, end)
 
 
-def _blocked(frame: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
-    ends_a_visit = (frame["prev_kind"] == ENTERQUEUE) & (frame["prev_queue"] == frame["queue"])
-    exits = frame["kind"].isin(EXIT_KINDS)
-    rows = frame[exits & ~ends_a_visit & (frame["at"] >= start) & (frame["at"] < end)]
+def _blocked(events: pd.DataFrame, o: _Ordered, start: float, end: float) -> pd.DataFrame:
+    picked = np.flatnonzero((o.kind == _EXIT) & ~o.ends_a_visit & _in(o.at, start, end))
     return pd.DataFrame(
         {
-            "call_id": rows["call_id"].to_numpy(),
-            "queue": rows["queue"].to_numpy(),
-            "at": rows["at"].to_numpy(),
+            "call_id": events["call_id"].array.take(o.rows[picked]),
+            "queue": pd.Categorical.from_codes(o.queue[picked], dtype=_dtype(o.queues)),
+            "at": o.at[picked],
         }
     )

@@ -5,13 +5,17 @@ Prints one JSON object as its last line: records, kpi_s (every table of the repo
 database: reading plus computing), xlsx_s (the whole XLSX export: reading with the per-call
 columns, computing, writing; Detail capped at the default 100,000 calls unless --full-detail),
 peak_mb (the measuring process's peak resident memory; kpi_peak_mb: at the end of the KPI
-phase), plus kpi_s split into load_s and
-compute_s, the Detail rows written, and generation_s (0 when a cached database was reused).
+phase), plus kpi_s split into load_s and compute_s, kpi_cpu_s and xlsx_cpu_s (the CPU time of
+the same phases: on a busy machine wall time also counts the waits for a core), the Detail rows
+written, the reader used ("adbc" or "rows"), and generation_s (0 when a cached database was
+reused).
 
 The database is made once by the simulator (the sample center with 60 agents, 10-hour days at
 0.3 calls/s, agents taking breaks; one seed per day) and written with the bulk writer; it is kept
 at --db (default: a file in the temp directory named after the record count) and reused when it
-already holds enough records. Generation runs in a child process so its memory is not counted.
+already holds enough records, after bringing its schema up to date (the newest migration may
+add an index the report's reads use). Generation runs in a child process so its memory is not
+counted.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from crm_core.migrate import upgrade_database
 from crm_core.models import CallEvent, CallRecord
 from crm_core.record_bulk import BulkRecordSink
 from reporting.data import load_data
+from reporting.db_read import open_reader
 from reporting.export_xlsx import DEFAULT_DETAIL_LIMIT, write_xlsx
 from reporting.intervals import parse_interval
 from reporting.report import ReportSpec, build_report
@@ -175,20 +180,22 @@ def measure(path: Path, full_detail: bool) -> dict[str, object]:
     spec = ReportSpec(
         start=start, end=end, interval=parse_interval("30m"), by=("queue", "interval")
     )
-    began = time.perf_counter()
+    with open_reader(sessions) as reader:
+        reader_name = "rows" if reader is None else "adbc"
+    began, cpu_began = time.perf_counter(), time.process_time()
     data = load_data(sessions, start, end, with_detail=False)
     loaded = time.perf_counter()
     report = build_report(data, center, spec)
-    computed = time.perf_counter()
+    computed, kpi_cpu_s = time.perf_counter(), time.process_time() - cpu_began
     kpi_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     del data, report
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "report.xlsx"
-        export_began = time.perf_counter()
+        export_began, cpu_began = time.perf_counter(), time.process_time()
         detailed = build_report(load_data(sessions, start, end), center, spec)
         limit = None if full_detail else DEFAULT_DETAIL_LIMIT
         result = write_xlsx(detailed, target, detail_limit=limit)
-        xlsx_s = time.perf_counter() - export_began
+        xlsx_s, xlsx_cpu_s = time.perf_counter() - export_began, time.process_time() - cpu_began
         xlsx_mb = target.stat().st_size / MB
     engine.dispose()
     return {
@@ -199,6 +206,9 @@ def measure(path: Path, full_detail: bool) -> dict[str, object]:
         "kpi_peak_mb": round(kpi_peak_mb, 1),
         "load_s": round(loaded - began, 2),
         "compute_s": round(computed - loaded, 2),
+        "kpi_cpu_s": round(kpi_cpu_s, 2),
+        "xlsx_cpu_s": round(xlsx_cpu_s, 2),
+        "reader": reader_name,
         "offered": detailed.summary["offered"],
         "service_level": round(float(detailed.summary["service_level"]), 4),
         "xlsx_sheets": list(result.sheets),
@@ -233,6 +243,7 @@ def main() -> None:
         began = time.perf_counter()
         _child(["--generate-only", "--db", str(path), "--records", str(records)])
         generation_s = time.perf_counter() - began
+    upgrade_database(f"sqlite:///{path}")
     measure_args = ["--measure-only", "--db", str(path), *(["--full-detail"] * args.full_detail)]
     figures = json.loads(_child(measure_args).strip().splitlines()[-1])
     stored_records, stored_events = _counts(f"sqlite:///{path}")
