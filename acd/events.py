@@ -124,6 +124,15 @@ class AgentWrapUpExtendRequested(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DispositionChosen(Event):
+    """An agent recorded the outcome of a call (one of its queue's dispositions)."""
+
+    call_id: str
+    agent_id: str
+    disposition: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackRequested(Event):
     """A waiting caller asked to be called back at `number` instead of holding on."""
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import BaseRoute
 
 from acd.clock import Clock
+from agent_ui import security
 from agent_ui.auth import LoginThrottle, SessionCodec, ThrottleStore
 from agent_ui.deps import WebContext
+from agent_ui.live_desk import LiveDesk
 from agent_ui.metrics import WebMetrics
 from agent_ui.routes import (
     auth,
@@ -27,7 +29,9 @@ from agent_ui.routes import (
     customer_export,
     customers,
     departments,
+    desk,
     health,
+    live,
     opportunities,
     orders,
     pages,
@@ -61,6 +65,7 @@ def create_app(
     center: Center | None = None,
     services: Sequence[BackgroundService] = (),
     throttle_store: ThrottleStore | None = None,
+    live_desk: LiveDesk | None = None,
 ) -> FastAPI:
     """The Hotline web app; `services` start with the app and stop, in reverse order, with it."""
     context = WebContext(
@@ -76,6 +81,7 @@ def create_app(
             clock, settings.login_max_failures, settings.login_lockout_s, throttle_store
         ),
         metrics=WebMetrics(),
+        live=live_desk,
     )
     app = FastAPI(
         title="Hotline",
@@ -85,10 +91,11 @@ def create_app(
     )
     app.state.hotline = context
     crm = (customer_export, customers, departments, tickets, opportunities, orders)
-    for module in (auth, calls, stats, reports, *crm, health, pages):
+    for module in (auth, calls, stats, reports, *crm, desk, live, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.middleware("http")(_count_requests(context.metrics))
+    app.middleware("http")(security.guard)
     return app
 
 

@@ -21,6 +21,8 @@ from sqlalchemy import Engine
 from acd.clock import Clock
 from acd.store_redis import RedisStateStore
 from agent_ui.app import create_app
+from agent_ui.live_desk import LiveDesk
+from agent_ui.screen_pop import CustomerScreenPops
 from config.center import Center, HoursDef
 from config.center_file import load_center
 from config.settings import Settings, load_settings, secret_key_problem
@@ -28,6 +30,7 @@ from crm_core.db import create_db_engine, make_sessionmaker
 from crm_core.migrate import upgrade_database
 from crm_core.models import USERNAME_MAX
 from crm_core.record_store import SqlRecordSink, next_event_seq
+from crm_core.record_writer import BackgroundRecordSink
 from crm_core.users import (
     Role,
     UserExists,
@@ -194,21 +197,25 @@ def build_demo(
     sessions = make_sessionmaker(engine)
     users = UserService(sessions, clock, hasher)
     accounts = ensure_demo_users(users, center)
+    records = BackgroundRecordSink(SqlRecordSink(sessions))
     simulation = SimulatedCenter(
         center,
         clock,
-        SqlRecordSink(sessions),
+        records,
         SimulationProfile(arrival_rate_per_s=arrival_rate_per_s),
         seed,
         first_seq=next_event_seq(sessions),
         store=RedisStateStore.from_url(settings.redis_url) if settings.redis_url else None,
     )
+    live = LiveDesk(simulation, center, CustomerScreenPops(sessions, center.center.default_region))
     app = create_app(
         settings,
         sessions=sessions,
         clock=clock,
         user_service=users,
         center=center,
-        services=[simulation],
+        # Started in this order, stopped in reverse: the records are written out last.
+        services=[records, live, simulation],
+        live_desk=live,
     )
     return Demo(settings, center, app, simulation, accounts, engine)

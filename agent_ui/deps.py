@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from acd.clock import Clock
 from agent_ui.auth import LoginThrottle, SessionClaims, SessionCodec, SessionError, SessionProblem
+from agent_ui.live_desk import LiveDesk
 from agent_ui.metrics import WebMetrics
 from config.center import Center
 from config.settings import Settings
@@ -47,6 +48,7 @@ class WebContext:
     codec: SessionCodec
     throttle: LoginThrottle
     metrics: WebMetrics
+    live: LiveDesk | None = None
 
 
 def get_context(request: Request) -> WebContext:
@@ -77,7 +79,12 @@ def _unauthorized(detail: str) -> HTTPException:
 
 def session_user(request: Request, context: ContextDep) -> UserPublic:
     """The user of the request's session cookie; 401 with a reason when there is none."""
-    token = request.cookies.get(SESSION_COOKIE)
+    return user_of_session(context, request.cookies.get(SESSION_COOKIE))
+
+
+def user_of_session(context: WebContext, token: str | None) -> UserPublic:
+    """The user a session cookie belongs to; 401 with a reason when there is none (also used
+    by the websocket, which has no `Request`)."""
     if not token:
         raise _unauthorized(NOT_LOGGED_IN)
     try:

@@ -47,6 +47,7 @@ class UserPublicOut(BaseModel):
     agent_id: str | None
     must_change_password: bool
     active: bool
+    language: str
 
     @classmethod
     def of(cls, user: UserPublic) -> UserPublicOut:
@@ -59,6 +60,7 @@ class UserPublicOut(BaseModel):
             agent_id=user.agent_id,
             must_change_password=user.must_change_password,
             active=user.active,
+            language=user.language,
         )
 
 
@@ -124,3 +126,11 @@ class HealthOut(BaseModel):
 
     status: str
     database: str
+
+
+class LanguageRequest(BaseModel):
+    """The language to show one's pages in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = Field(min_length=2, max_length=16)

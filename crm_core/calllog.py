@@ -43,6 +43,7 @@ class CallLog:
             ev.CallLost: self._lost,
             ev.CallbackRequested: self._callback_requested,
             ev.CallbackAttemptFailed: self._callback_failed,
+            ev.DispositionChosen: self._disposition,
         }
 
     @property
@@ -173,6 +174,9 @@ class CallLog:
 
     def _callback_requested(self, e: ev.CallbackRequested) -> None:
         self._emit(e.at, e.call_id, "CALLBACK", number=e.number)
+
+    def _disposition(self, e: ev.DispositionChosen) -> None:
+        self._emit(e.at, e.call_id, "DISPOSITION", agent_id=e.agent_id, disposition=e.disposition)
 
     def _callback_failed(self, e: ev.CallbackAttemptFailed) -> None:
         self._emit(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from acd.clock import Clock, to_datetime
-from crm_core.models import KEY_MAX, NAME_MAX, USERNAME_MAX, User
+from crm_core.models import KEY_MAX, LANGUAGES, NAME_MAX, USERNAME_MAX, User
 
 PASSWORD_MIN = 10
 # argon2 hashes whatever it is given; a cap keeps a megabyte "password" from costing CPU time.
@@ -52,6 +52,7 @@ class UserPublic:
     agent_id: str | None
     must_change_password: bool
     active: bool
+    language: str = "en"
 
 
 class AuthError(Exception):
@@ -109,6 +110,7 @@ def _public(user: User) -> UserPublic:
         agent_id=user.agent_id,
         must_change_password=user.must_change_password,
         active=user.active,
+        language=user.language,
     )
 
 
@@ -217,6 +219,15 @@ class UserService:
         """Every user, active or not, by username."""
         with self._sessions() as session:
             return [_public(u) for u in session.scalars(select(User).order_by(User.username))]
+
+    def set_language(self, user_id: int, language: str) -> UserPublic:
+        """The language the user's pages are shown in (`LANGUAGES`); ValueError for others."""
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
+        with self._sessions.begin() as session:
+            user = self._load(session, user_id)
+            user.language = language
+            return _public(user)
 
     def deactivate(self, user_id: int) -> UserPublic:
         """Stop the user from signing in; the row stays so records still name who it was."""

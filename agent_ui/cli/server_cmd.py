@@ -17,15 +17,24 @@ import typer
 import uvicorn
 from alembic.util.exc import CommandError
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from acd.clock import RealClock
+from acd.store_redis import RedisStateStore
 from agent_ui.app import create_app
 from agent_ui.cli.db_cmd import ConfigOption, fail, open_database_url, shown_url
 from agent_ui.demo import Demo, DemoAccount, DemoError, build_demo, demo_settings
+from agent_ui.live_desk import LiveDesk
+from agent_ui.screen_pop import CustomerScreenPops
+from config.center import Center
 from config.center_file import CenterFileError, load_center
 from config.settings import Settings, SettingsError, load_settings
 from crm_core.db import create_db_engine, make_sessionmaker
+from crm_core.record_store import SqlRecordSink, next_event_seq
+from crm_core.record_writer import BackgroundRecordSink
+from telephony.carrier.center import SipCenter
+from telephony.carrier.secrets import SecretsError
 
 EXIT_STARTUP_FAILED = 1
 ANY_ADDRESSES = ("0.0.0.0", "::", "")
@@ -157,11 +166,11 @@ def account_lines(accounts: list[DemoAccount], settings: Settings) -> list[str]:
 
 
 def serve(config: ConfigOption = None) -> None:
-    """Run the production web server from settings.
+    """Run the production server from settings: the web app and the SIP carrier set up by the
+    center file's telephony section (agents' phones register, trunks call in).
 
-    No telephony yet: no SIP carrier is connected; simulated calls run only in `hotline demo`.
-
-    Needs a real secret key and an up-to-date database (run `hotline db upgrade` first).
+    Needs a real secret key and an up-to-date database (run `hotline db upgrade` first), and the
+    SIP passwords in the secrets file or environment (see config/telephony.py).
     """
     url = open_database_url(config)  # exits, saying why, unless settings and schema are fine
     settings = load_settings(config)
@@ -170,7 +179,11 @@ def serve(config: ConfigOption = None) -> None:
     except CenterFileError as exc:
         fail(f"the center file cannot be used:\n{exc}")
     engine = create_db_engine(url)
-    app = create_app(settings, sessions=make_sessionmaker(engine), clock=RealClock(), center=center)
+    try:
+        app = _production_app(settings, center, engine)
+    except SecretsError as exc:
+        engine.dispose()
+        fail(str(exc))
     try:
         run_server(
             app,
@@ -180,6 +193,27 @@ def serve(config: ConfigOption = None) -> None:
         )
     finally:
         engine.dispose()
+
+
+def _production_app(settings: Settings, center: Center, engine: Engine) -> FastAPI:
+    """The web app with the SIP center running inside it."""
+    clock = RealClock()
+    sessions = make_sessionmaker(engine)
+    records = BackgroundRecordSink(SqlRecordSink(sessions))
+    store = RedisStateStore.from_url(settings.redis_url) if settings.redis_url else None
+    sip = SipCenter(
+        center, center.telephony, clock, records, first_seq=next_event_seq(sessions), store=store
+    )
+    pops = CustomerScreenPops(sessions, center.center.default_region)
+    live = LiveDesk(sip, center, pops, records=(sessions, clock))
+    return create_app(
+        settings,
+        sessions=sessions,
+        clock=clock,
+        center=center,
+        services=[records, live, sip],  # stopped in reverse: the records are written out last
+        live_desk=live,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from agent_ui.deps import (
     claims_for,
     client_address,
 )
-from agent_ui.schemas import LoginRequest, PasswordChangeRequest, UserPublicOut
+from agent_ui.schemas import LanguageRequest, LoginRequest, PasswordChangeRequest, UserPublicOut
 from crm_core.users import AuthError, PasswordPolicyError, UserNotFound, UserPublic
 
 BAD_CREDENTIALS = "invalid username or password"
@@ -69,6 +69,15 @@ def logout(response: Response) -> None:
 def me(user: SessionUser) -> UserPublicOut:
     """The logged-in user (also while a password change is pending)."""
     return UserPublicOut.of(user)
+
+
+@router.put("/me/language")
+def set_language(body: LanguageRequest, user: SessionUser, context: ContextDep) -> UserPublicOut:
+    """Show my pages in this language (`en` or `zh-CN`)."""
+    try:
+        return UserPublicOut.of(context.users.set_language(user.id, body.language))
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(exc)) from exc
 
 
 @router.post("/auth/password", responses={400: {"description": "weak or wrong password"}})

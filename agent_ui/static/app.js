@@ -4,6 +4,9 @@
 const REFRESH_MS = 5000;
 const STAFF_ROLES = new Set(["admin", "supervisor"]);
 const PASSWORD_CHANGE_REQUIRED = "password change required";
+// Pages that send the browser here to log in (`/?next=/agent`); nothing else, so a link cannot
+// use the login page to send someone to another site.
+const NEXT_PAGES = new Set(["/agent", "/supervisor"]);
 
 const $ = (id) => document.getElementById(id);
 let refreshTimer = null;
@@ -65,6 +68,13 @@ function showUser(user) {
     show("password-view");
     return;
   }
+  const next = new URLSearchParams(location.search).get("next");
+  if (NEXT_PAGES.has(next)) {
+    location.assign(next);
+    return;
+  }
+  $("to-agent").hidden = !user.agent_id;
+  $("to-supervisor").hidden = !STAFF_ROLES.has(user.role);
   show("dashboard-view");
   $("today").hidden = !STAFF_ROLES.has(user.role);
   startRefresh(user);

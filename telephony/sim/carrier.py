@@ -19,6 +19,8 @@ from acd.clock import Clock, Timer
 from telephony.sim.behaviour import AgentBehaviour, CallerBehaviour, Duration, ScriptedCall
 
 Submit = Callable[[ev.Event], None]
+# A simulated caller talking to a person waits this many talk times for them to hang up.
+STAFFED_TALK_LIMIT = 20
 
 
 @dataclass(slots=True)
@@ -34,6 +36,7 @@ class SimCall:
     ringing: dict[str, Timer] = field(default_factory=dict)
     callback: bool = False
     asked_callback: bool = False
+    agent_id: str = ""
 
 
 class SimulatedCarrier:
@@ -62,6 +65,7 @@ class SimulatedCarrier:
         self._calls: dict[str, SimCall] = {}
         self._queue_of: dict[str, str] = {}
         self._arrivals: Timer | None = None
+        self._staffed: set[str] = set()
         self.calls_generated = 0
         self._execute: dict[type[cmd.Command], Callable[[Any, SimCall], Awaitable[None]]] = {
             cmd.AnswerCall: self._answer,
@@ -76,6 +80,19 @@ class SimulatedCarrier:
             cmd.AnnouncePosition: self._announce,
             cmd.Originate: self._originate,
         }
+
+    def staff_desk(self, agent_id: str) -> None:
+        """A person at a desktop answers this agent's phone from now on: it rings until they
+        answer or decline, and the call lasts until one side hangs up."""
+        self._staffed.add(agent_id)
+
+    def hang_up(self, call_id: str, agent_id: str) -> bool:
+        """The agent ends a call it is talking on; False if it is not on that call."""
+        call = self._calls.get(call_id)
+        if call is None or call.agent_id != agent_id:
+            return False
+        self._submit(self._end(call, "agent", "normal clearing"))
+        return True
 
     @property
     def active_calls(self) -> int:
@@ -182,6 +199,8 @@ class SimulatedCarrier:
         return None if behaviour is None else behaviour.draw(self._rng)
 
     async def _offer(self, command: cmd.OfferToAgent, call: SimCall) -> None:
+        if command.agent_id in self._staffed:
+            return  # the person at the desktop answers, or not
         if self._rng.random() >= self._agents.answer_probability:
             return  # the phone rings on until the engine gives up
         at = self._clock.now() + self._agents.ring_delay.draw(self._rng)
@@ -202,10 +221,14 @@ class SimulatedCarrier:
         if call.patience is not None:
             call.patience.cancel()
         call.ringing.clear()
+        call.agent_id = command.agent_id
         talk = self._talk(call)
-        by: ev.EndedBy = (
-            "caller" if self._rng.random() < self._agents.caller_hangs_up_first else "agent"
-        )
+        caller_ends = self._rng.random() < self._agents.caller_hangs_up_first
+        if command.agent_id in self._staffed:
+            if not caller_ends:  # the person at the desktop hangs up; a caller's limit stays
+                talk *= STAFFED_TALK_LIMIT
+            caller_ends = True
+        by: ev.EndedBy = "caller" if caller_ends else "agent"
         self._later(call, self._clock.now() + talk, lambda: self._end(call, by, "normal clearing"))
 
     def _talk(self, call: SimCall) -> float:

@@ -11,7 +11,8 @@ from acd.bus import EventBus
 from acd.clock import Clock
 from acd.directory import CallerDirectory, LastAgentDirectory
 from acd.engine import Engine
-from acd.events import AgentLoginRequested, AgentLogoutRequested
+from acd.events import AgentLoginRequested, AgentLogoutRequested, Event
+from acd.presence import AgentPresence
 from acd.runtime import Inbox, Runtime
 from acd.state import MemoryStateStore, StateStore
 from config.center import Center
@@ -66,6 +67,26 @@ class SimulatedCenter:
             self.bus.subscribe(self.directory)
         self.runtime = Runtime(self.inbox, self.bus, self.engine, self.carrier)
         self._task: asyncio.Task[None] | None = None
+
+    def submit(self, event: Event) -> None:
+        """Hand an event (an agent's request from a desktop) to the routing engine."""
+        self.inbox.submit(event)
+
+    def staff_desk(self, agent_id: str) -> None:
+        """A person at a desktop answers this agent's phone from now on."""
+        self.carrier.staff_desk(agent_id)
+
+    def hang_up(self, call_id: str, agent_id: str) -> bool:
+        """The agent hangs up a call it is talking on."""
+        return self.carrier.hang_up(call_id, agent_id)
+
+    async def presences(self) -> list[AgentPresence]:
+        """Every agent's stored presence."""
+        return await self.store.agents()
+
+    def ready_refusal(self, agent_id: str) -> str | None:
+        """Simulated phones are always there: nothing keeps an agent from going Ready."""
+        return None
 
     @property
     def agent_ids(self) -> tuple[str, ...]:

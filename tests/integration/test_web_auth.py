@@ -32,6 +32,7 @@ async def test_given_right_password_when_logging_in_then_cookie_set_and_me_answe
             "agent_id",
             "must_change_password",
             "active",
+            "language",
         }
         cookie = response.headers["set-cookie"]
         assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -255,3 +256,31 @@ async def test_openapi_documents_the_auth_routes(web):
     )
     assert "LoginRequest" in schema["components"]["schemas"]
     assert docs.status_code == 200
+
+
+async def test_given_a_page_on_another_site_then_its_writes_are_refused_and_headers_set(web):
+    web.add_user("alice", Role.AGENT)
+    async with web.client() as client:
+        await login(client, "alice")
+        evil = {"origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+        response = await client.post("/api/auth/logout", headers=evil)
+        assert response.status_code == 403
+        assert response.json() == {"detail": "cross-site request refused"}
+        assert (await client.get("/api/me")).status_code == 200  # still logged in
+        same = await client.post("/api/auth/logout", headers={"sec-fetch-site": "same-origin"})
+        assert same.status_code == 204
+        assert same.headers["x-frame-options"] == "DENY"
+        assert same.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_given_a_user_choosing_chinese_then_me_says_so_and_others_are_refused(web):
+    web.add_user("alice", Role.AGENT)
+    async with web.client() as client:
+        await login(client, "alice")
+        assert (await client.get("/api/me")).json()["language"] == "en"
+        chosen = await client.put("/api/me/language", json={"language": "zh-CN"})
+        assert chosen.status_code == 200
+        assert (await client.get("/api/me")).json()["language"] == "zh-CN"
+        refused = await client.put("/api/me/language", json={"language": "fr"})
+        assert refused.status_code == 422
+        assert "unknown language 'fr'" in refused.json()["detail"]

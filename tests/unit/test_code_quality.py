@@ -30,5 +30,5 @@ def test_ruff_format_check_passes():
 
 
 def test_mypy_passes_on_the_routing_engine_and_config():
-    result = run("mypy", "acd", "config", "telephony/media", "telephony/sip")
+    result = run("mypy", "acd", "config", "telephony/media", "telephony/sip", "telephony/carrier")
     assert result.returncode == 0, result.stdout + result.stderr
