@@ -42,6 +42,8 @@ class CustomerScreenPops:
         """The card for the agent `agent_id`; None for an unknown caller."""
         if not isinstance(found, ScreenPop):
             return None
+        if found.owner_agent_id == agent_id:  # the owner (the usual case): no query needed
+            return full_card(found)
         return await asyncio.to_thread(self._card, found, agent_id)
 
     def _card(self, pop: ScreenPop, agent_id: str) -> Card:
