@@ -2,7 +2,7 @@
 from the database into Arrow arrays (ADBC: `adbc-driver-sqlite`, `adbc-driver-postgresql`), then
 into lean pandas columns: times as float64 epoch seconds (NaN when missing), repeated text (queue,
 agent, kind, outcome...) as categoricals, call ids as Arrow-backed strings. No Python object is
-made per row, which is what makes a million calls readable in about a second.
+made per row or per value: a million calls read in seconds instead of tens of seconds.
 
 Each queue event also gets `record`: the position of its call's record in the records read (-1
 when there is none: the call is still in progress, or arrived before the records' window), so the
@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_core.db import SQLITE_BUSY_TIMEOUT_MS
 from crm_core.models import CallEvent, CallRecord
 
 RECORD_TIME_COLUMNS = ("arrived_at", "queued_at", "answered_at", "ended_at", "wrap_up_ended_at")
@@ -88,7 +89,12 @@ def open_reader(sessions: sessionmaker[Session]) -> Iterator[ArrowReader | None]
         return
     connection = module.connect(target[1])
     try:
-        yield ArrowReader(connection, target[0])
+        reader = ArrowReader(connection, target[0])
+        if reader.dialect == "sqlite":
+            # As the application's own connections do: wait for a writer (or another reader
+            # opening the log) instead of failing at once with "database is locked".
+            reader.fetch(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", [])
+        yield reader
     finally:
         connection.close()
 

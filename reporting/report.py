@@ -10,6 +10,9 @@ Where the figures come from, and which interval counts them:
 - agent figures: `reporting.agents` (calls in the interval they were answered in, time split
   across intervals).
 
+Each contact is looked at once: visits are summed by queue and interval, calls by interval, and
+the by-queue table, the summary and a queue-by-interval grouping are sums of those sums.
+
 Tables are pandas frames; times in them are float epoch seconds (columns `interval_start`,
 `interval_end` and `*_at`), durations are seconds (`*_s`), rates are fractions. The exporters turn
 times into the center's time zone. The service-level threshold is each queue's own for queue

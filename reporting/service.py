@@ -16,6 +16,10 @@ A contact frame has `result` (answered/abandoned/overflowed/waiting, or NaN when
 never queued), `wait_s`, `threshold_s`, `talk_s`, `wrap_s` (NaN when unknown), optional boolean
 `ivr_handled` and `agent_handled`, and the grouping keys. A ratio with a zero denominator is NaN:
 "no data", never 0.
+
+`service_sums` gives the sums behind the figures for the finest grouping a report needs;
+`roll_up_service` sums them over fewer keys (counts and seconds add up, the longest wait is the
+longest of the longest), so coarser tables never go back to the contacts.
 """
 
 from __future__ import annotations
