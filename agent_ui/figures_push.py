@@ -101,7 +101,8 @@ class FiguresPusher:
     def _recent_loads(self, now: float) -> dict[str, QueueLoad]:
         start = now - LOAD_WINDOW_S
         spec = ReportSpec(start=start, end=now, interval=parse_interval("60m"), as_of=now)
-        report = build_report(load_data(self._sessions, start, now), self._center, spec)
+        data = load_data(self._sessions, start, now, live=True)
+        report = build_report(data, self._center, spec)
         loads = {}
         for row in report.by_queue.to_dict("records"):
             aht = _number(row.get("aht_s"))

@@ -126,21 +126,29 @@ def data_from_lists(
 
 
 def load_data(
-    sessions: sessionmaker[Session], start: float, end: float, *, with_detail: bool = True
+    sessions: sessionmaker[Session],
+    start: float,
+    end: float,
+    *,
+    with_detail: bool = True,
+    live: bool = False,
 ) -> ReportData:
     """Report data for the window [start, end) from the database (see the module docstring):
     columnar through ADBC where it can be used (`reporting.db_read`), else row by row.
 
     Without `with_detail` the records lack the columns only the per-call Detail shows
-    (direction, caller, who hung up): the figures are the same, read faster.
+    (direction, caller, who hung up): the figures are the same, read faster. `live` is for a
+    window that is still running (today so far): it is read row by row, because the columnar
+    reader links queue events to call records, and calls still in progress have none yet.
     """
     if not end > start:
         raise ValueError(f"the report window must end after it starts ({start} .. {end})")
     columns = RECORD_COLUMNS if with_detail else RECORD_KPI_COLUMNS
     window = _Window(start, end)
-    with db_read.open_reader(sessions) as reader:
-        if reader is not None:
-            return _columnar(sessions, reader, window, columns)
+    if not live:
+        with db_read.open_reader(sessions) as reader:
+            if reader is not None:
+                return _columnar(sessions, reader, window, columns)
     return _rows(sessions, window, columns)
 
 

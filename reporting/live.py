@@ -109,4 +109,4 @@ def today_so_far(sessions: sessionmaker[Session], center: Center, now: float) ->
     """Today's figures up to `now`, from the database."""
     tz = ZoneInfo(center.center.timezone)
     start, end = day_window(local_day(now, tz), tz)
-    return live_figures(load_data(sessions, start, end), center, now)
+    return live_figures(load_data(sessions, start, end, live=True), center, now)
