@@ -20,9 +20,7 @@ from sqlalchemy import Engine
 
 from acd.clock import Clock
 from acd.store_redis import RedisStateStore
-from agent_ui.app import create_app
-from agent_ui.live_desk import LiveDesk
-from agent_ui.screen_pop import CustomerScreenPops
+from agent_ui.center_app import center_app
 from config.center import Center, HoursDef
 from config.center_file import load_center
 from config.settings import Settings, load_settings, secret_key_problem
@@ -207,15 +205,13 @@ def build_demo(
         first_seq=next_event_seq(sessions),
         store=RedisStateStore.from_url(settings.redis_url) if settings.redis_url else None,
     )
-    live = LiveDesk(simulation, center, CustomerScreenPops(sessions, center.center.default_region))
-    app = create_app(
+    app = center_app(
         settings,
         sessions=sessions,
         clock=clock,
-        user_service=users,
         center=center,
-        # Started in this order, stopped in reverse: the records are written out last.
-        services=[records, live, simulation],
-        live_desk=live,
+        running=simulation,
+        records=records,
+        user_service=users,
     )
     return Demo(settings, center, app, simulation, accounts, engine)

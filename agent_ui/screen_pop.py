@@ -13,13 +13,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.caller_lookup import ScreenPop, lookup_caller
-from crm_core.models import User
 from crm_core.ticket_store import open_tickets_of
-from crm_core.users import Role, UserPublic
+from crm_core.users import UserService
 from crm_core.visibility import customer_is_visible
 
 Card = dict[str, Any]
@@ -28,9 +26,12 @@ Card = dict[str, Any]
 class CustomerScreenPops:
     """Finds callers in the customer records and makes each agent's card."""
 
-    def __init__(self, sessions: sessionmaker[Session], default_region: str) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], default_region: str, users: UserService
+    ) -> None:
         self._sessions = sessions
         self._region = default_region
+        self._users = users
 
     async def find(self, ani: str) -> ScreenPop | None:
         """The caller's customer, as the system sees it (in a worker thread)."""
@@ -47,8 +48,8 @@ class CustomerScreenPops:
         return await asyncio.to_thread(self._card, found, agent_id)
 
     def _card(self, pop: ScreenPop, agent_id: str) -> Card:
+        viewer = self._users.by_agent(agent_id)
         with self._sessions() as session:
-            viewer = _user_of_agent(session, agent_id)
             if viewer is not None and customer_is_visible(session, viewer, pop.customer_id):
                 return full_card(pop)
         return restricted_card(pop)
@@ -89,20 +90,3 @@ def _plain(value: Any) -> Any:
     except TypeError:
         return str(value)
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
-
-
-def _user_of_agent(session: Session, agent_id: str) -> UserPublic | None:
-    user = session.scalars(
-        select(User).where(User.agent_id == agent_id, User.active.is_(True)).limit(1)
-    ).first()
-    if user is None:
-        return None
-    return UserPublic(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        agent_id=user.agent_id,
-        must_change_password=user.must_change_password,
-        active=user.active,
-    )

@@ -215,6 +215,14 @@ class UserService:
             user = session.scalar(select(User).where(User.username == name.strip().lower()))
             return None if user is None else _public(user)
 
+    def by_agent(self, agent_id: str) -> UserPublic | None:
+        """The active user who works as center agent `agent_id`, or None."""
+        with self._sessions() as session:
+            user = session.scalars(
+                select(User).where(User.agent_id == agent_id, User.active.is_(True)).limit(1)
+            ).first()
+            return None if user is None else _public(user)
+
     def list_users(self) -> list[UserPublic]:
         """Every user, active or not, by username."""
         with self._sessions() as session:

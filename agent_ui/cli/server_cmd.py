@@ -22,11 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from acd.clock import RealClock
 from acd.store_redis import RedisStateStore
-from agent_ui.app import create_app
+from agent_ui.center_app import center_app
 from agent_ui.cli.db_cmd import ConfigOption, fail, open_database_url, shown_url
 from agent_ui.demo import Demo, DemoAccount, DemoError, build_demo, demo_settings
-from agent_ui.live_desk import LiveDesk
-from agent_ui.screen_pop import CustomerScreenPops
 from config.center import Center
 from config.center_file import CenterFileError, load_center
 from config.settings import Settings, SettingsError, load_settings
@@ -204,15 +202,8 @@ def _production_app(settings: Settings, center: Center, engine: Engine) -> FastA
     sip = SipCenter(
         center, center.telephony, clock, records, first_seq=next_event_seq(sessions), store=store
     )
-    pops = CustomerScreenPops(sessions, center.center.default_region)
-    live = LiveDesk(sip, center, pops, records=(sessions, clock))
-    return create_app(
-        settings,
-        sessions=sessions,
-        clock=clock,
-        center=center,
-        services=[records, live, sip],  # stopped in reverse: the records are written out last
-        live_desk=live,
+    return center_app(
+        settings, sessions=sessions, clock=clock, center=center, running=sip, records=records
     )
 
 

@@ -110,14 +110,15 @@ def serve(db_url: str, port_out: Any, seconds: float, seed: int) -> None:
     )
     records = BackgroundRecordSink(SqlRecordSink(sessions))
     simulation = SimulatedCenter(center, clock, records, profile, seed)
-    live = LiveDesk(simulation, center, CustomerScreenPops(sessions, "CN"))
+    users = UserService(sessions, clock, cheap_hasher())
+    live = LiveDesk(simulation, center, CustomerScreenPops(sessions, "CN", users))
     secret = secrets.token_urlsafe(48)
     settings = load_settings(data_dir=Path(tempfile.mkdtemp()), secret_key=secret)
     app = create_app(
         settings,
         sessions=sessions,
         clock=clock,
-        user_service=UserService(sessions, clock, cheap_hasher()),
+        user_service=users,
         center=center,
         services=[records, live, simulation],
         live_desk=live,

@@ -137,7 +137,9 @@ class HotlineSite:
     def start(self) -> None:
         """Serve a fresh app on the site's port (a free one the first time)."""
         simulation = self._simulation()
-        live = LiveDesk(simulation, self.center, CustomerScreenPops(self.sessions, "CN"))
+        live = LiveDesk(
+            simulation, self.center, CustomerScreenPops(self.sessions, "CN", self.users)
+        )
         settings = load_settings(data_dir=self.data_dir, secret_key=SECRET)
         app = create_app(
             settings,

@@ -68,7 +68,7 @@ class Desk:
             arrival_rate_per_s=0.0, prompt_s=0.0, agent_ids=(), callers=CallerBehaviour()
         )
         self.simulation = SimulatedCenter(self.center, clock, SqlRecordSink(sessions), profile, 1)
-        pops = CustomerScreenPops(sessions, "CN")
+        pops = CustomerScreenPops(sessions, "CN", self.users)
         self.live = LiveDesk(self.simulation, self.center, pops, records=(sessions, clock))
         self.app = create_app(
             web_settings(tmp_path),
