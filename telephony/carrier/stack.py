@@ -1,5 +1,6 @@
 """Opening the real carrier: the UDP transport, the SIP endpoint, the UA core with the phone
-registry and the trunk gate, the RTP port range and the prompts, wired to a `SipCarrier`."""
+registry and the trunk gate, the RTP port range with its RTCP schedule and the prompts, wired to
+a `SipCarrier`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from telephony.carrier.signalling import Signalling
 from telephony.carrier.trunks import TrunkGate
 from telephony.carrier.ua import LegIndex, UaCore
 from telephony.media.prompts import PromptLibrary
+from telephony.media.rtcp_schedule import RtcpSchedule
 from telephony.media.rtp_endpoint import PortAllocator, PortRange
 from telephony.sip.digest_server import DigestAuthenticator, PasswordStore
 from telephony.sip.endpoint import SipEndpoint
@@ -35,6 +37,7 @@ class SipStack:
     phones: PhoneRegistry
     endpoint: SipEndpoint
     transport: UdpTransport
+    reports: RtcpSchedule
 
     @property
     def address(self) -> Peer:
@@ -44,6 +47,7 @@ class SipStack:
     async def close(self) -> None:
         """End the calls, then close the socket."""
         await self.carrier.close()
+        self.reports.stop()
         self.transport.close()
 
 
@@ -110,7 +114,9 @@ async def open_sip_stack(
     host = sip.public_host or transport.local_address[0]
     signalling = Signalling(endpoint, host, transport.local_address[1])
     rtp_host = media.rtp_host or sip.bind_host
-    allocator = PortAllocator(rtp_host, PortRange(media.rtp_first_port, media.rtp_last_port))
+    reports = RtcpSchedule(clock)
+    ports = PortRange(media.rtp_first_port, media.rtp_last_port)
+    allocator = PortAllocator(rtp_host, ports, on_open=reports.add)
     prompts = PromptSource(PromptLibrary(media.prompts_dir), media.language, media.missing_prompt_s)
     options = CarrierOptions(
         media_host=sip.public_host or rtp_host,
@@ -120,4 +126,4 @@ async def open_sip_stack(
     )
     carrier = SipCarrier(signalling, legs, phones, allocator, prompts, clock, submit, options)
     ua.sink = carrier
-    return SipStack(carrier, phones, endpoint, transport)
+    return SipStack(carrier, phones, endpoint, transport, reports)

@@ -7,8 +7,8 @@
   said, and ignore other sources from then on.
 - Receiving: RFC 4733 events go to a `DtmfReceiver`, every other packet to the `on_packet` sink
   (the relay bridge, or a media session's jitter buffer), and into receiver statistics.
-- RTCP: `send_report()` sends an SR (if we sent media) or RR with SDES CNAME (RFC 3550 §6.1);
-  received SRs feed LSR/DLSR.
+- RTCP: `send_report()` sends an SR (if we sent media) or RR with SDES CNAME (RFC 3550 §6.1),
+  when the `RtcpSchedule` says so; received SRs feed LSR/DLSR.
 
 The protocol classes only decode and delegate; everything they need is in the pure modules.
 """
@@ -34,7 +34,7 @@ from telephony.media.rtcp import (
     ntp_timestamp,
     parse_compound,
 )
-from telephony.media.rtp_packet import RtpPacket, RtpParseError
+from telephony.media.rtp_packet import RtpPacket, RtpParseError, plain_packet
 
 Address = tuple[str, int]
 
@@ -85,11 +85,15 @@ class _Datagrams(asyncio.DatagramProtocol):
 
 
 class PortAllocator:
-    """Binds RTP/RTCP socket pairs from a range, round-robin, and keeps them bound."""
+    """Binds RTP/RTCP socket pairs from a range, round-robin, and keeps them bound; `on_open`
+    hears of every endpoint opened on its ports (the RTCP schedule)."""
 
-    def __init__(self, host: str, ports: PortRange) -> None:
+    def __init__(
+        self, host: str, ports: PortRange, on_open: Callable[[RtpEndpoint], None] | None = None
+    ) -> None:
         self.host = host
         self.ports = ports
+        self.on_open = on_open
         self._cursor = ports.first
 
     async def bind_pair(
@@ -157,6 +161,8 @@ class RtpEndpoint:
         """A new endpoint bound to a port pair from the allocator's range."""
         endpoint = cls(codec, payload_type, dtmf_pt)
         endpoint.attach(*await allocator.bind_pair(endpoint.rtp_received, endpoint.rtcp_received))
+        if allocator.on_open is not None:
+            allocator.on_open(endpoint)
         return endpoint
 
     def attach(self, rtp: DatagramSink, rtcp: DatagramSink, port: int) -> None:
@@ -204,7 +210,7 @@ class RtpEndpoint:
         """Send one packet from our own sequence and timestamp counters."""
         ts = self.next_ts if timestamp is None else timestamp
         pt = self.payload_type if payload_type is None else payload_type
-        self._send(RtpPacket(pt, self.next_seq, ts, self.ssrc, payload, marker))
+        self._send(plain_packet(pt & 0x7F, self.next_seq, ts, self.ssrc, payload, marker), payload)
         self.next_seq = (self.next_seq + 1) & 0xFFFF
         if timestamp is None:
             self.next_ts = (self.next_ts + samples) & 0xFFFFFFFF
@@ -227,7 +233,7 @@ class RtpEndpoint:
             relay = self._relay = _Relay(packet.ssrc, seq_offset, ts_offset)
         seq = (packet.sequence_number + relay.seq_offset) & 0xFFFF
         ts = (packet.timestamp + relay.ts_offset) & 0xFFFFFFFF
-        self._send(RtpPacket(payload_type, seq, ts, self.ssrc, payload, packet.marker))
+        self._send(plain_packet(payload_type, seq, ts, self.ssrc, payload, packet.marker), payload)
         self.next_seq = (seq + 1) & 0xFFFF
         self.next_ts = (ts + SAMPLES_PER_FRAME) & 0xFFFFFFFF
 
@@ -259,6 +265,11 @@ class RtpEndpoint:
         if self._rtcp is not None and self.remote is not None:
             self._rtcp.sendto(data, (self.remote[0], self.remote[1] + 1))
 
+    @property
+    def closed(self) -> bool:
+        """True once the sockets are released (or before any were attached)."""
+        return self._rtp is None
+
     def close(self) -> None:
         """Release both sockets."""
         for transport in (self._rtp, self._rtcp):
@@ -266,9 +277,9 @@ class RtpEndpoint:
                 transport.close()
         self._rtp = self._rtcp = None
 
-    def _send(self, packet: RtpPacket) -> None:
+    def _send(self, packet: bytes, payload: bytes) -> None:
         if self._rtp is None or self.remote is None:
             return
-        self._rtp.sendto(bytes(packet), self.remote)
+        self._rtp.sendto(packet, self.remote)
         self.sent_packets += 1
-        self.sent_octets += len(packet.payload)
+        self.sent_octets += len(payload)

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hmac
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from telephony.sip.syntax import SipParseError
 from telephony.sip.uri import SipUri, parse_uri
 
 _TIME_BYTES = 8
+_SALT_BYTES = 8  # phones challenged in the same second must not share a nonce (nc replay)
 _MAC_BYTES = 16
 _NC = re.compile(r"[0-9A-Fa-f]{8}")
 _CLOCK_SKEW_S = 5.0  # nonces "from the future" by more than this are forged
@@ -109,9 +111,12 @@ class DigestAuthenticator:
         ]
 
     def new_nonce(self) -> str:
-        """A nonce carrying the clock's time and its HMAC (RFC 7616 §3.3 suggests this form)."""
+        """A nonce carrying the clock's time, a random salt and their HMAC (the form RFC 7616
+        §3.3 suggests). Without the salt, every phone challenged within the same second got the
+        same nonce, and the second one to answer with nc=1 was refused as a replay."""
         issued = int(self._clock.now()).to_bytes(_TIME_BYTES, "big", signed=False)
-        return base64.urlsafe_b64encode(issued + self._mac(issued)).decode("ascii")
+        stamp = issued + secrets.token_bytes(_SALT_BYTES)
+        return base64.urlsafe_b64encode(stamp + self._mac(stamp)).decode("ascii")
 
     def _mac(self, issued: bytes) -> bytes:
         return hmac.new(self._secret, issued + self.realm.encode(), sha256).digest()[:_MAC_BYTES]
@@ -122,9 +127,10 @@ class DigestAuthenticator:
             raw = base64.urlsafe_b64decode(nonce.encode("ascii"))
         except (binascii.Error, UnicodeEncodeError, ValueError):
             return None
-        issued, mac = raw[:_TIME_BYTES], raw[_TIME_BYTES:]
-        if len(raw) != _TIME_BYTES + _MAC_BYTES or not hmac.compare_digest(mac, self._mac(issued)):
+        stamp, mac = raw[: _TIME_BYTES + _SALT_BYTES], raw[_TIME_BYTES + _SALT_BYTES :]
+        if len(raw) != len(stamp) + _MAC_BYTES or not hmac.compare_digest(mac, self._mac(stamp)):
             return None
+        issued = stamp[:_TIME_BYTES]
         age = self._clock.now() - int.from_bytes(issued, "big")
         return None if age < -_CLOCK_SKEW_S else age
 

@@ -166,13 +166,19 @@ def time_now() -> float:
 
 
 async def start_harness(
-    center: Center, telephony: TelephonyDef, *, trunk_passwords: dict[str, str] | None = None
+    center: Center,
+    telephony: TelephonyDef,
+    *,
+    trunk_passwords: dict[str, str] | None = None,
+    passwords: dict[str, str] | None = None,
 ) -> Harness:
-    """Open the SIP stack and run the real engine on the real clock."""
+    """Open the SIP stack and run the real engine on the real clock (phone passwords by
+    extension: `PASSWORDS` unless given)."""
     clock = RealClock()
     inbox, bus, store = Inbox(), EventBus(), MemoryStateStore()
     engine = Engine(center, store, clock, inbox.submit)
-    secrets = SipSecrets(dict(PASSWORDS), dict(trunk_passwords or {}), b"integration-nonce-key")
+    phones = dict(PASSWORDS if passwords is None else passwords)
+    secrets = SipSecrets(phones, dict(trunk_passwords or {}), b"integration-nonce-key")
     stack = await open_sip_stack(
         center, telephony, clock, inbox.submit, secrets=secrets, environ={}
     )

@@ -12,10 +12,12 @@ from itertools import count
 
 import pytest
 
+from acd.clock import RealClock
 from telephony.media.codecs import PcmaCodec, PcmuCodec, get_codec
 from telephony.media.collect import CollectSpec
 from telephony.media.media_session import MediaSession, RelayBridge, frames_of
 from telephony.media.rtcp import ReceiverReport, SenderReport
+from telephony.media.rtcp_schedule import RtcpSchedule
 from telephony.media.rtp_endpoint import PortAllocator, PortRange, PortsExhausted, RtpEndpoint
 from telephony.media.rtp_packet import RtpPacket
 from telephony.media.tones import detect_tone, tone
@@ -206,6 +208,28 @@ async def test_given_media_flowing_when_reports_sent_then_peer_receives_sr_with_
     assert rr.reports[0].cumulative_lost == 0
     assert rr.reports[0].last_sr == (sr.ntp_timestamp >> 16) & 0xFFFFFFFF
     assert 0 < rr.reports[0].delay_since_last_sr < 65536  # under a second, in 1/65536 s
+
+
+async def test_given_rtcp_schedule_on_the_allocator_when_legs_open_then_reports_flow_unasked():
+    schedule = RtcpSchedule(RealClock(), interval_s=1.0)
+    base = 43000 + 40 * (next(_ranges) % 50)
+    allocator = PortAllocator("127.0.0.1", PortRange(base, base + 39), on_open=schedule.add)
+    a, b = await endpoint(allocator), await endpoint(allocator)
+    connect(a, b)
+    session = MediaSession(a)
+    session.start()
+    try:
+        await session.play(tone(800.0, 0.2))
+        await asyncio.sleep(2.5)
+    finally:
+        await session.stop()
+        schedule.stop()
+        a.close()
+        b.close()
+    assert any(isinstance(p, SenderReport) and p.ssrc == a.ssrc for p in b.reports_received)
+    rrs = [p for p in a.reports_received if isinstance(p, ReceiverReport)]
+    assert rrs
+    assert rrs[-1].reports[0].ssrc == a.ssrc
 
 
 async def test_given_recorder_on_a_leg_when_tone_arrives_then_wav_holds_it(pair, tmp_path):

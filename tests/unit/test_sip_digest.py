@@ -269,6 +269,14 @@ def test_given_replayed_nonce_count_when_verified_then_stale_and_higher_count_ok
     assert server.verify(register(answer(challenge, nc=2))).ok
 
 
+def test_given_two_phones_challenged_in_the_same_second_when_both_answer_nc1_then_both_ok():
+    server = authenticator(ManualClock(NOW))
+    first, second = server.challenges()[0], server.challenges()[0]
+    assert first.nonce != second.nonce
+    assert server.verify(register(answer(first, nc=1))).ok
+    assert server.verify(register(answer(second, nc=1))).ok
+
+
 def test_given_many_nonces_when_tracked_then_memory_stays_bounded():
     clock = ManualClock(NOW)
     server = authenticator(clock, max_tracked_nonces=50)
@@ -317,6 +325,7 @@ def test_given_auth_int_answer_when_verified_then_body_is_covered():
 
 def test_given_pyvoip_rfc2069_answer_when_verified_then_accepted_unless_refused_by_policy():
     # Captured from pyVoIP 1.6.8: no qop/nc/cnonce, and `;transport=UDP` in the digest uri.
+    # (The nonce and response were re-issued when nonces gained a salt.)
     request = SipRequest.parse((DATA / "pyvoip-register-auth.sip").read_bytes())
     clock = ManualClock(NOW + 10)  # the nonce was issued at NOW with this secret
     store = PasswordStore({"1001": "s3cret-1001"})
