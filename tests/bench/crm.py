@@ -1,7 +1,7 @@
 """Benchmark: import a million customers, then look callers up among them (SQLite and PostgreSQL).
 
 Run: python tests/bench/crm.py [--quick] [--customers N] [--lookups N] [--skip-postgres]
-                               [--workers N]
+                               [--skip-sqlite] [--workers N]
 
 A CSV of N generated customers (default 1,000,000; --quick 20,000) is written to a temp folder:
 a unique company name, one or two unique mobile numbers typed in mixed ways (`138 0013 8000`,
@@ -193,7 +193,9 @@ def run_lookups(url: str, anis: list[tuple[str, bool]]) -> dict[str, Any]:
     }
 
 
-def measure(count: int, lookups: int, with_postgres: bool, workers: int) -> dict[str, Any]:
+def measure(
+    count: int, lookups: int, with_postgres: bool, workers: int, with_sqlite: bool = True
+) -> dict[str, Any]:
     """Generate, import and look up on both backends; the figures."""
     figures: dict[str, Any] = {"customers": count, "lookups": lookups, "workers": workers}
     with tempfile.TemporaryDirectory(prefix="hotline-bench-crm-") as folder:
@@ -202,9 +204,10 @@ def measure(count: int, lookups: int, with_postgres: bool, workers: int) -> dict
         numbers = write_customers(root / "customers.csv", count)
         figures["generate_s"] = round(time.perf_counter() - began, 2)
         anis = make_anis(numbers, lookups)
-        sqlite_url = f"sqlite:///{root / 'crm.db'}"
-        sqlite = run_import(sqlite_url, root / "customers.csv", root / "r1.csv", workers)
-        _report("sqlite", sqlite, run_lookups(sqlite_url, anis), figures)
+        if with_sqlite:
+            sqlite_url = f"sqlite:///{root / 'crm.db'}"
+            sqlite = run_import(sqlite_url, root / "customers.csv", root / "r1.csv", workers)
+            _report("sqlite", sqlite, run_lookups(sqlite_url, anis), figures)
         if with_postgres:
             server = PostgresServer()
             server.start()
@@ -242,13 +245,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=None)
     parser.add_argument("--lookups", type=int, default=None, help=f"default {LOOKUPS:,}")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
         "--workers", type=int, default=default_workers(), help="row-checking helper processes"
     )
     args = parser.parse_args()
     count = args.customers or (QUICK_CUSTOMERS if args.quick else FULL_CUSTOMERS)
     lookups = args.lookups or (QUICK_LOOKUPS if args.quick else LOOKUPS)
-    figures = measure(count, lookups, not args.skip_postgres, args.workers)
+    figures = measure(
+        count, lookups, not args.skip_postgres, args.workers, with_sqlite=not args.skip_sqlite
+    )
     # Other work on the machine skews every figure: say how busy it was.
     figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures))

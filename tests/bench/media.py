@@ -18,7 +18,11 @@ pyVoIP, for the same L (`media_pyvoip.py`): L SIPp callers, same audio, straight
 
 lost_pct is RTP frames missing at the receiver (Hotline's legs, or pyVoIP's calls): RFC 3550
 A.3 over each leg (expected from the sequence numbers minus received), summed. failed counts
-calls SIPp reports failed plus legs that received no media at all.
+calls SIPp reports failed plus legs that received no media at all. For pyVoIP, send_missing_pct
+is the other direction: of the 50 frames a second each call owed the caller, the share its
+transmitter thread never sent (it paces itself with sleep and falls behind when starved); the
+caller hears those as gaps although no sequence number is skipped. Hotline's legs send only
+what they relay, packet for packet, so they have no such shortfall.
 
 bridge_delay_ms: during the largest Hotline step one more call is bridged between two sockets
 of this process (probe queue 599); a tagged 20 ms stream is sent into the caller's leg and each
@@ -270,6 +274,8 @@ def pyvoip_step(work: Path, legs: int, hold_s: float) -> dict[str, Any]:
         result = _tally(answer["legs"], stat)
         never = max(0, legs - len(answer["legs"]) - result["failed"])
         result["failed"] += never  # calls whose media never reached pyVoIP at all
+        due, missing = answer["send_due"], answer["send_missing"]
+        result["send_missing_pct"] = round(100.0 * missing / due, 3) if due else None
     finally:
         stop(registrar)
         node.quit()
@@ -284,6 +290,7 @@ def main() -> None:
     parser.add_argument("--legs", default="50,100,200", help="comma-separated leg counts")
     parser.add_argument("--hold", type=float, default=30.0, help="seconds each caller talks")
     parser.add_argument("--skip-pyvoip", action="store_true")
+    parser.add_argument("--skip-hotline", action="store_true")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
                         help="Hotline's event loop (hotline serve uses uvloop)")  # fmt: skip
     parser.add_argument("--work", help="keep SIPp's logs in this folder instead of a temporary one")
@@ -293,7 +300,7 @@ def main() -> None:
     figures: dict[str, Any] = {"hotline": [], "pyvoip": [], "bridge_delay_ms": None}
     with tempfile.TemporaryDirectory(prefix="hotline-media-") as scratch:
         tmp = args.work or scratch
-        for legs in steps:
+        for legs in [] if args.skip_hotline else steps:
             work = Path(tmp) / f"hotline-{legs}"
             prepare(work, hold_s)
             step = hotline_step(work, legs, hold_s, probe=legs == max(steps), loop=args.loop)

@@ -5,9 +5,10 @@ Run by the driver as `python tests/bench/media_pyvoip.py --server-port R --sip-p
 --rtp-first P --rtp-last Q`. The phone registers with the SIPp registrar on port R (pyVoIP needs
 one; it then sends its responses there, where the SIPp caller takes over the port), prints
 `ready`, and on `report` prints one JSON line with each call's reception figures, computed with
-the same RFC 3550 A.3 statistics as Hotline's legs from the RTP headers pyVoIP parsed. The
-headers are copied aside as they arrive (`RTPClient.parse_packet` is wrapped); the statistics are
-computed only when asked, so they add nothing to pyVoIP's load.
+the same RFC 3550 A.3 statistics as Hotline's legs from the RTP headers pyVoIP parsed, and how
+many of the 50 frames a second each call owed the caller pyVoIP never sent. The headers are
+copied aside as they arrive (`RTPClient.parse_packet` is wrapped) and sent packets counted
+(`encode_packet`); the statistics are computed only when asked.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from telephony.media.receiver_stats import ReceiverStatistics  # noqa: E402
 from telephony.media.rtp_packet import RtpPacket  # noqa: E402
 
 HEADERS: dict[int, list[bytes]] = {}
+SENT: dict[int, list[float]] = {}  # per RTP client: packets sent, first and last send time
 ANSWERED: list[int] = []
+FRAME_S = 0.02
 
 
 def _keep_headers() -> None:
@@ -42,6 +45,34 @@ def _keep_headers() -> None:
         parse(self, packet)
 
     RTP.RTPClient.parse_packet = parse_and_keep  # type: ignore[method-assign]
+
+
+def _count_sent() -> None:
+    """Count each packet pyVoIP's transmitter builds (one `encode_packet` per packet sent)."""
+    encode = RTP.RTPClient.encode_packet
+
+    def encode_and_count(self: Any, payload: bytes) -> bytes:
+        now = time.monotonic()
+        sent = SENT.get(id(self))
+        if sent is None:
+            SENT[id(self)] = [1, now, now]
+        else:
+            sent[0] += 1
+            sent[2] = now
+        return encode(self, payload)
+
+    RTP.RTPClient.encode_packet = encode_and_count  # type: ignore[method-assign]
+
+
+def send_shortfall() -> tuple[int, int]:
+    """(frames due, frames never sent): 50 frames a second are due from a call's first packet
+    to its last; a transmitter that falls behind sends fewer, and the far end hears gaps."""
+    due = missing = 0
+    for count, first, last in list(SENT.values()):
+        should = round((last - first) / FRAME_S) + 1
+        due += should
+        missing += max(0, should - int(count))
+    return due, missing
 
 
 def on_call(call: Any) -> None:
@@ -68,7 +99,8 @@ def report() -> dict[str, Any]:
             stats.on_packet(packet, 0.0)
         if stats is not None:
             legs.append({"expected": stats.expected, "received": stats.received})
-    return {"legs": legs, "answered": len(ANSWERED)}
+    due, missing = send_shortfall()
+    return {"legs": legs, "answered": len(ANSWERED), "send_due": due, "send_missing": missing}
 
 
 def main() -> None:
@@ -80,6 +112,7 @@ def main() -> None:
     parser.add_argument("--rtp-last", type=int, required=True)
     args = parser.parse_args()
     _keep_headers()
+    _count_sent()
     phone = VoIPPhone(
         "127.0.0.1", args.server_port, "bench", "bench-pass", myIP="127.0.0.1",
         callCallback=on_call, sipPort=args.sip_port, rtpPortLow=args.rtp_first,
