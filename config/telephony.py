@@ -42,6 +42,7 @@ class SipDef(BaseModel):
 
     bind_host: str = "127.0.0.1"
     bind_port: int = Field(5060, ge=0, le=MAX_PORT)
+    tcp: bool = True  # listen on TCP too, on the same port as UDP (RFC 3261 §18)
     public_host: str | None = None
     realm: str = Field("hotline", min_length=1, max_length=64)
     secrets_file: Path | None = None

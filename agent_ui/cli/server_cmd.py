@@ -24,6 +24,7 @@ from acd.clock import RealClock
 from acd.store_redis import RedisStateStore
 from agent_ui.center_app import center_app
 from agent_ui.cli.db_cmd import ConfigOption, fail, open_database_url, shown_url
+from agent_ui.cli.log_setup import configure_logging
 from agent_ui.demo import Demo, DemoAccount, DemoError, build_demo, demo_settings
 from config.center import Center
 from config.center_file import CenterFileError, load_center
@@ -74,9 +75,13 @@ def run_loop(main: Coroutine[Any, Any, None]) -> None:
     uvloop.run(main)
 
 
-def run_server(app: FastAPI, host: str, port: int, on_ready: ReadyCallback) -> None:
+def run_server(
+    app: FastAPI, host: str, port: int, on_ready: ReadyCallback, log_level: str = "INFO"
+) -> None:
     """Serve `app` until interrupted (Ctrl-C or SIGTERM), shutting down cleanly."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level.lower(), proxy_headers=True
+    )
     server = _AnnouncingServer(config, on_ready)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # it found. Make SIGTERM raise KeyboardInterrupt too, so both end here and not mid-cleanup.
@@ -109,6 +114,7 @@ def demo(
         settings = demo_settings(data_dir, host, port)
     except (DemoError, SettingsError) as exc:
         fail(str(exc))
+    configure_logging(settings.log_level)
     the_demo = _build_demo(settings, arrival_rate, keep_hours)
     for line in account_lines(the_demo.accounts, settings):
         typer.echo(line)
@@ -119,6 +125,7 @@ def demo(
             settings.http_host,
             settings.http_port,
             lambda where: typer.echo(f"Hotline demo running at {where} (Ctrl-C to stop)"),
+            settings.log_level,
         )
     finally:
         the_demo.engine.dispose()
@@ -183,6 +190,7 @@ def serve(config: ConfigOption = None) -> None:
     """
     url = open_database_url(config)  # exits, saying why, unless settings and schema are fine
     settings = load_settings(config)
+    configure_logging(settings.log_level)
     try:
         center = load_center(settings.center_path)
     except CenterFileError as exc:
@@ -199,6 +207,7 @@ def serve(config: ConfigOption = None) -> None:
             settings.http_host,
             settings.http_port,
             lambda where: typer.echo(f"Hotline serving at {where} (Ctrl-C to stop)"),
+            settings.log_level,
         )
     finally:
         engine.dispose()

@@ -16,7 +16,7 @@ from acd.clock import Clock, Timer
 from telephony.carrier.legs import AGENT_LEG, Leg, LegState
 from telephony.carrier.negotiation import SDP, OfferedMedia, apply_answer
 from telephony.carrier.phones import PhoneContact
-from telephony.carrier.signalling import Signalling, abandon_client_transaction
+from telephony.carrier.signalling import Signalling
 from telephony.media.offer_answer import OfferAnswerError
 from telephony.sip.builders import build_request, build_response, new_call_id, new_tag
 from telephony.sip.client_transaction import cancel_for
@@ -54,7 +54,7 @@ def offer_invite(
         to_addr=NameAddr(SipUri(phone.host, extension, phone.port)),
         call_id=new_call_id(),
         cseq=1,
-        via=signalling.via(),
+        via=signalling.via((phone.host, phone.port)),
         contact=signalling.contact,
         body=str(media.offer).encode(),
         content_type=SDP,
@@ -162,7 +162,7 @@ class AgentLeg:
 
     def _cancel_timed_out(self) -> None:
         if self.state.change("cancel-timeout") and self._key is not None:
-            abandon_client_transaction(self._sip.endpoint, self._key, "no final response to CANCEL")
+            self._sip.abandon(self._key, "no final response to CANCEL")
             self._finish()
 
     def hang_up(self) -> None:
@@ -182,11 +182,11 @@ class AgentLeg:
     def send_bye(self) -> None:
         """A BYE in the dialog (§15.1.1)."""
         if self.dialog is not None:
-            self._sip.send(self.dialog.bye(self._sip.via()), self._peer)
+            self._sip.send(self.dialog.bye(self._sip.via(self._peer)), self._peer)
 
     def _ack(self) -> None:
         if self.dialog is not None:
-            ack = self.dialog.ack(self._sip.via(), self.invite.cseq.number)
+            ack = self.dialog.ack(self._sip.via(self._peer), self.invite.cseq.number)
             self._sip.send_stateless(ack, self._peer)
 
     def _finish(self) -> None:

@@ -19,6 +19,7 @@ from telephony.sip.builders import build_response, new_tag
 from telephony.sip.dialog import Dialog
 from telephony.sip.message import SipRequest, SipResponse
 from telephony.sip.transaction import TimerSettings, TransactionKey
+from telephony.sip.transport import Peer
 from telephony.sip.uri import SipUri, TelUri
 
 ANONYMOUS = "anonymous"
@@ -46,8 +47,10 @@ class CallerLeg:
         clock: Clock,
         settings: TimerSettings,
         events: CallerEvents,
+        source: Peer | None = None,
     ) -> None:
         self.call_id = call_id
+        self.source = source  # where the INVITE came from: its TCP connection is reused
         self.invite = invite
         self.key = key
         self.tag = new_tag()
@@ -162,7 +165,10 @@ class CallerLeg:
     def send_bye(self) -> None:
         """Send a BYE in the dialog (§15.1.1)."""
         if self.dialog is not None:
-            self._sip.send(self.dialog.bye(self._sip.via()), dialog_peer(self.dialog))
+            source = self.source
+            tcp = source is not None and self._sip.over_tcp(source)
+            peer = source if tcp and source is not None else dialog_peer(self.dialog)
+            self._sip.send(self.dialog.bye(self._sip.via(peer)), peer)
 
     def reinvite(self, request: SipRequest, key: TransactionKey) -> None:
         """A new offer in the dialog (hold, codec change): answer it on the same endpoint."""

@@ -36,6 +36,7 @@ from telephony.media.rtp_endpoint import PortAllocator, PortsExhausted
 from telephony.media.sdp import SessionDescription
 from telephony.sip.message import SipRequest
 from telephony.sip.transaction import TimerSettings, TransactionKey
+from telephony.sip.transport import Peer
 
 log = structlog.get_logger(__name__)
 Submit = Callable[[ev.Event], None]
@@ -125,11 +126,11 @@ class SipCarrier:
 
     # --- new calls -----------------------------------------------------------------------------
 
-    def incoming(self, invite: SipRequest, key: TransactionKey, trunk: str) -> None:
+    def incoming(self, invite: SipRequest, key: TransactionKey, trunk: str, source: Peer) -> None:
         """A new INVITE that passed the trunk check: negotiate, ring, report `CallOffered`."""
         call = CarrierCall(str(uuid.uuid4()))
         leg = CallerLeg(
-            call.call_id, invite, key, self._sip, self._clock, self._options.timers, self
+            call.call_id, invite, key, self._sip, self._clock, self._options.timers, self, source
         )
         call.caller = leg
         self._legs.add(leg)

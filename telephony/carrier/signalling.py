@@ -1,5 +1,11 @@
 """How the carrier's legs send SIP: our address in Via and Contact, where a URI's requests go,
-and the endpoint's send calls, in one small object the legs are handed."""
+and the endpoints' send calls, in one small object the legs are handed.
+
+There is a UDP endpoint, and a TCP one when the carrier listens on TCP too (RFC 3261 §18). A
+request goes over TCP when a connection with its destination is open (a phone that registered
+over TCP, a trunk that called in over TCP: §18.1.1 lets us reuse its connection), else over
+UDP; its Via names the transport it takes. A response goes back through whichever endpoint holds
+its server transaction."""
 
 from __future__ import annotations
 
@@ -11,23 +17,49 @@ from telephony.sip.endpoint import SipEndpoint
 from telephony.sip.headers import Via
 from telephony.sip.message import SipMessage, SipRequest, SipResponse
 from telephony.sip.transaction import TransactionKey
-from telephony.sip.transport import Peer
+from telephony.sip.transport import Peer, TcpTransport
 from telephony.sip.uri import NameAddr, SipUri, Uri
 
 CONTACT_USER = "hotline"
 
 
 @dataclass(slots=True)
+class TcpFlows:
+    """The TCP side: its endpoint and the transport whose open connections it can reuse."""
+
+    endpoint: SipEndpoint
+    transport: TcpTransport
+
+    def carries(self, peer: Peer) -> bool:
+        """True when a connection with `peer` is open."""
+        return self.transport.connected(peer)
+
+
+@dataclass(slots=True)
 class Signalling:
-    """The endpoint plus the address we advertise (`host`:`port`, UDP)."""
+    """The endpoints plus the address we advertise (`host`:`port`, the same port on UDP and
+    TCP)."""
 
     endpoint: SipEndpoint
     host: str
     port: int
+    tcp: TcpFlows | None = None
 
-    def via(self) -> Via:
-        """A top Via for a new request or ACK: fresh branch, rport asked (RFC 3581)."""
-        return Via("UDP", self.host, self.port, {"branch": new_branch(), "rport": None})
+    def over_tcp(self, peer: Peer | None) -> bool:
+        """True when a request to `peer` goes over an open TCP connection."""
+        return peer is not None and self.tcp is not None and self.tcp.carries(peer)
+
+    def endpoint_for(self, peer: Peer | None) -> SipEndpoint:
+        """The endpoint a request to `peer` goes through."""
+        if self.tcp is not None and self.over_tcp(peer):
+            return self.tcp.endpoint
+        return self.endpoint
+
+    def via(self, peer: Peer | None = None) -> Via:
+        """A top Via for a new request or ACK to `peer`: its transport, a fresh branch, rport
+        asked (RFC 3581)."""
+        transport = "TCP" if self.over_tcp(peer) else "UDP"
+        return Via(transport, self.host, self.port, {"branch": new_branch(), "rport": None})
 
     @property
     def contact(self) -> NameAddr:
@@ -40,15 +72,23 @@ class Signalling:
 
     def send(self, request: SipRequest, peer: Peer) -> TransactionKey:
         """Send a request in a new client transaction."""
-        return self.endpoint.send_request(request, peer)
+        return self.endpoint_for(peer).send_request(request, peer)
 
     def respond(self, key: TransactionKey, response: SipResponse) -> bool:
-        """Answer in server transaction `key`; False if it is gone."""
+        """Answer in server transaction `key`, wherever it lives; False if it is gone."""
+        if self.tcp is not None and self.tcp.endpoint.respond(key, response):
+            return True
         return self.endpoint.respond(key, response)
 
     def send_stateless(self, message: SipMessage, peer: Peer) -> None:
         """Send outside any transaction (an ACK for a 2xx, §13.2.2.4)."""
-        self.endpoint.send_stateless(message, peer)
+        self.endpoint_for(peer).send_stateless(message, peer)
+
+    def abandon(self, key: TransactionKey, reason: str) -> None:
+        """Give up a client transaction, wherever it lives (see `abandon_client_transaction`)."""
+        endpoints = [self.endpoint] + ([self.tcp.endpoint] if self.tcp is not None else [])
+        for endpoint in endpoints:
+            abandon_client_transaction(endpoint, key, reason)
 
 
 def peer_of(uri: Uri) -> Peer:

@@ -16,7 +16,7 @@ from telephony.carrier.carrier import CarrierOptions, SipCarrier, Submit
 from telephony.carrier.phones import PhoneRegistry
 from telephony.carrier.prompt_source import PromptSource
 from telephony.carrier.secrets import SecretsError, SipSecrets, load_sip_secrets, trunk_password
-from telephony.carrier.signalling import Signalling
+from telephony.carrier.signalling import Signalling, TcpFlows
 from telephony.carrier.trunks import TrunkGate
 from telephony.carrier.ua import LegIndex, UaCore
 from telephony.media.prompts import PromptLibrary
@@ -26,7 +26,7 @@ from telephony.sip.digest_server import DigestAuthenticator, PasswordStore
 from telephony.sip.endpoint import SipEndpoint
 from telephony.sip.registrar import RegistrarPolicy
 from telephony.sip.transaction import TimerSettings
-from telephony.sip.transport import Peer, UdpTransport, open_udp
+from telephony.sip.transport import Peer, TcpTransport, UdpTransport, open_udp
 
 
 @dataclass(slots=True)
@@ -38,6 +38,7 @@ class SipStack:
     endpoint: SipEndpoint
     transport: UdpTransport
     reports: RtcpSchedule
+    tcp: TcpTransport | None = None
 
     @property
     def address(self) -> Peer:
@@ -49,6 +50,8 @@ class SipStack:
         await self.carrier.close()
         self.reports.stop()
         self.transport.close()
+        if self.tcp is not None:
+            await self.tcp.close()
 
 
 def trunk_gate(
@@ -110,9 +113,10 @@ async def open_sip_stack(
     endpoint = SipEndpoint(clock, ua, settings=timers)
     transport = await open_udp(endpoint.receive, sip.bind_host, sip.bind_port, symmetric=True)
     endpoint.attach(transport)
-    ua.endpoint = endpoint
     host = sip.public_host or transport.local_address[0]
     signalling = Signalling(endpoint, host, transport.local_address[1])
+    if sip.tcp:
+        signalling.tcp = await _open_tcp(clock, ua, timers, transport)
     rtp_host = media.rtp_host or sip.bind_host
     reports = RtcpSchedule(clock)
     ports = PortRange(media.rtp_first_port, media.rtp_last_port)
@@ -124,6 +128,22 @@ async def open_sip_stack(
         answer_delay_s=sip.answer_delay_s,
         timers=timers,
     )
+    ua.endpoint = signalling
     carrier = SipCarrier(signalling, legs, phones, allocator, prompts, clock, submit, options)
     ua.sink = carrier
-    return SipStack(carrier, phones, endpoint, transport, reports)
+    tcp = signalling.tcp.transport if signalling.tcp is not None else None
+    return SipStack(carrier, phones, endpoint, transport, reports, tcp)
+
+
+async def _open_tcp(clock: Clock, ua: UaCore, timers: TimerSettings, udp: UdpTransport) -> TcpFlows:
+    """A TCP listener on the UDP socket's address and port, with its own endpoint (its
+    transactions use the reliable-transport timers) delivering to the same UA core."""
+    endpoint = SipEndpoint(clock, ua, settings=timers)
+    transport = TcpTransport(endpoint.receive)
+    endpoint.attach(transport)
+    try:
+        await transport.listen(*udp.local_address)
+    except OSError:
+        udp.close()  # the port is ours on UDP only: fail as a whole, not half-listening
+        raise
+    return TcpFlows(endpoint, transport)

@@ -16,7 +16,6 @@ from telephony.carrier.caller_leg import CallerLeg
 from telephony.carrier.phones import PhoneRegistry
 from telephony.carrier.trunks import CHALLENGE, TrunkGate
 from telephony.sip.builders import build_response, new_tag
-from telephony.sip.endpoint import SipEndpoint
 from telephony.sip.message import SipRequest, SipResponse
 from telephony.sip.transaction import TransactionKey, cancel_target_key
 from telephony.sip.transport import Peer
@@ -26,11 +25,18 @@ AnyLeg = CallerLeg | AgentLeg
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO"
 
 
+class Responder(Protocol):
+    """Sends a response in a server transaction (the carrier's signalling, over UDP or TCP)."""
+
+    def respond(self, key: TransactionKey, response: SipResponse) -> bool:
+        """Answer in server transaction `key`; False if it is gone."""
+
+
 class InviteSink(Protocol):
     """Takes admitted new INVITEs (the carrier)."""
 
-    def incoming(self, invite: SipRequest, key: TransactionKey, trunk: str) -> None:
-        """A new call that passed the trunk check."""
+    def incoming(self, invite: SipRequest, key: TransactionKey, trunk: str, source: Peer) -> None:
+        """A new call that passed the trunk check (`source`: where the INVITE came from)."""
 
 
 class LegIndex:
@@ -72,7 +78,7 @@ class UaCore:
         self.phones = phones
         self.gate = gate
         self.legs = legs
-        self.endpoint: SipEndpoint | None = None
+        self.endpoint: Responder | None = None
         self.sink: InviteSink | None = None
         self._methods: dict[str, Callable[[SipRequest, TransactionKey, Peer], None]] = {
             "INVITE": self._invite,
@@ -118,7 +124,7 @@ class UaCore:
             if self.sink is None:  # not wired yet: try again later (§21.5.4)
                 self._respond(key, build_response(request, 503, to_tag=new_tag()))
             else:
-                self.sink.incoming(request, key, admission.trunk)
+                self.sink.incoming(request, key, admission.trunk, peer)
             return
         if admission.status == CHALLENGE:
             extra = self.gate.challenge_headers(stale=admission.stale)

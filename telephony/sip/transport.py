@@ -23,7 +23,10 @@ from telephony.sip.syntax import SipParseError
 log = logging.getLogger(__name__)
 Peer = tuple[str, int]
 Receive = Callable[[SipMessage, Peer], None]
-_CONTENT_LENGTH = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,9})[ \t]*$", re.I | re.M)
+# `\r?$`: a header line ends in CRLF; only the last one is cut before its CR (by the blank line)
+_CONTENT_LENGTH = re.compile(
+    rb"^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,9})[ \t]*\r?$", re.I | re.M
+)
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -230,6 +233,11 @@ class TcpTransport(_Ingest):
     def _closed(self, peer: Peer, transport: asyncio.Transport) -> None:
         if self._connections.get(peer) is transport:
             del self._connections[peer]
+
+    def connected(self, peer: Peer) -> bool:
+        """True when a connection with `peer` is open (a request to it can reuse it)."""
+        connection = self._connections.get(peer)
+        return connection is not None and not connection.is_closing()
 
     @property
     def open_connections(self) -> int:

@@ -58,6 +58,14 @@ def test_given_keepalives_and_two_messages_in_one_chunk_when_fed_then_all_frames
     assert frames == [b"\r\n", b"\r\n", INVITE, OPTIONS]
 
 
+def test_given_content_length_before_other_headers_when_fed_then_body_kept_in_frame():
+    message = (
+        b"INVITE sip:1001@192.0.2.7 SIP/2.0\r\nContent-Length: 4\r\n"
+        b"Content-Type: application/sdp\r\n\r\nv=0\n"
+    )
+    assert StreamFramer().feed(message + b"OPTIONS") == [message]
+
+
 def test_given_message_without_content_length_when_fed_then_headers_only_frame():
     message = b"OPTIONS sip:x SIP/2.0\r\nCall-ID: a\r\n\r\n"
     assert StreamFramer().feed(message + b"rest") == [message]
