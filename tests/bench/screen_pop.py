@@ -93,6 +93,7 @@ def serve(db_url: str, port_out: Any, seconds: float, seed: int) -> None:
 
     from acd.clock import RealClock
     from agent_ui.app import create_app
+    from agent_ui.cli.server_cmd import run_loop
     from agent_ui.live_desk import LiveDesk
     from agent_ui.screen_pop import CustomerScreenPops
     from config.settings import load_settings
@@ -139,7 +140,7 @@ def serve(db_url: str, port_out: Any, seconds: float, seed: int) -> None:
     sock.bind(("127.0.0.1", 0))
     port_out.send(sock.getsockname()[1])
     config = uvicorn.Config(app, log_level="warning", ws_ping_interval=None)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    run_loop(uvicorn.Server(config).serve(sockets=[sock]))  # as hotline serve runs it
 
 
 class AgentDesktop:
