@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.customer_models import Contact, Customer, CustomerPhone
@@ -25,7 +25,7 @@ from crm_core.visibility import Viewer, visible_customers_clause
 INTERACTIONS = 5
 CANDIDATES_MAX = 20  # one number shared by more customers than this is a switchboard
 
-OpenTickets = Callable[[Session, int], Sequence[Any]]
+OpenTickets = Callable[[Connection, int], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +85,12 @@ def lookup_caller(
     if not keys:
         return None
     query = _CANDIDATES if viewer is None else _CANDIDATES.where(visible_customers_clause(viewer))
-    with sessions() as session:
-        # Reads only: autocommit spares the BEGIN and ROLLBACK round trips on PostgreSQL.
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        rows = session.execute(query, {"keys": list(keys)}).all()
+    # A plain connection, not an ORM session: only column reads happen here, so the session's
+    # bookkeeping would be pure overhead on every call. Autocommit spares BEGIN and ROLLBACK on
+    # PostgreSQL.
+    with _engine_of(sessions).connect() as plain:
+        connection = plain.execution_options(isolation_level="AUTOCOMMIT")
+        rows = connection.execute(query, {"keys": list(keys)}).all()
         if not rows:
             return None
         rank = {key: i for i, key in enumerate(keys)}
@@ -96,11 +98,18 @@ def lookup_caller(
         # the number first, then the higher VIP level, then the oldest customer.
         ordered = sorted(rows, key=lambda r: (rank[r[1]], -r[6], r[0], r[2] is not None))
         others = len({row[0] for row in rows}) - 1
-        return _screen_pop(session, ordered[0], others, open_tickets)
+        return _screen_pop(connection, ordered[0], others, open_tickets)
+
+
+def _engine_of(sessions: sessionmaker[Session]) -> Engine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("caller lookup needs a sessionmaker bound to an engine")
+    return bind
 
 
 def _screen_pop(
-    session: Session, row: Sequence[Any], others: int, open_tickets: OpenTickets | None
+    connection: Connection, row: Sequence[Any], others: int, open_tickets: OpenTickets | None
 ) -> ScreenPop:
     (
         customer_id,
@@ -114,7 +123,7 @@ def _screen_pop(
         owner_name,
         owner_agent_id,
     ) = row
-    tickets = tuple(open_tickets(session, customer_id)) if open_tickets is not None else ()
+    tickets = tuple(open_tickets(connection, customer_id)) if open_tickets is not None else ()
     return ScreenPop(
         customer_id=customer_id,
         name=name,
@@ -127,6 +136,6 @@ def _screen_pop(
         contact_id=contact_id,
         contact_name=contact_name,
         open_tickets=tickets,
-        last_interactions=tuple(recent_entries(session, customer_id, INTERACTIONS)),
+        last_interactions=tuple(recent_entries(connection, customer_id, INTERACTIONS)),
         other_matches=others,
     )

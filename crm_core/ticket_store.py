@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.audit import record_audit
@@ -340,28 +340,44 @@ class OpenTicket:
     assignee_user_id: int | None
 
 
-def open_tickets_of(session: Session, customer_id: int, limit: int = 10) -> list[OpenTicket]:
-    """The customer's newest tickets still in the backlog, for `caller_lookup`'s screen-pop.
+_OPEN_TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.created_at,
+    Ticket.resolution_due_at,
+    Ticket.assignee_user_id,
+)
+
+
+def open_tickets_of(
+    reader: Session | Connection, customer_id: int, limit: int = 10
+) -> list[OpenTicket]:
+    """The customer's newest tickets still in the backlog, for `caller_lookup`'s screen-pop
+    (columns only, so a plain connection serves as well as a session).
 
     No visibility check: the caller looked the customer up with the viewer's visibility already.
     """
-    rows = session.scalars(
-        select(Ticket)
+    rows = reader.execute(
+        select(*_OPEN_TICKET_COLUMNS)
         .where(Ticket.customer_id == customer_id, Ticket.status.in_(ACTIVE_VALUES))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
-    return [_open_ticket(row) for row in rows]
+    return [_open_ticket(*row) for row in rows]
 
 
-def _open_ticket(row: Ticket) -> OpenTicket:
-    due = row.resolution_due_at
+def _open_ticket(
+    id: int, subject: str, status: str, priority: str, created: datetime, due: datetime | None,
+    assignee: int | None,
+) -> OpenTicket:  # fmt: skip
     return OpenTicket(
-        id=row.id,
-        subject=row.subject,
-        status=row.status,
-        priority=row.priority,
-        created_at=row.created_at.isoformat(),
+        id=id,
+        subject=subject,
+        status=status,
+        priority=priority,
+        created_at=created.isoformat(),
         resolution_due_at=None if due is None else due.isoformat(),
-        assignee_user_id=row.assignee_user_id,
+        assignee_user_id=assignee,
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from acd.clock import Clock, to_datetime
@@ -140,7 +140,10 @@ _NEWEST = (
 
 
 def recent_entries(
-    session: Session, customer_id: int, limit: int, before: TimelineCursor | None = None
+    session: Session | Connection,
+    customer_id: int,
+    limit: int,
+    before: TimelineCursor | None = None,
 ) -> list[TimelineItem]:
     """The customer's newest entries (before the cursor); no visibility check, callers do it."""
     query = _NEWEST

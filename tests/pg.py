@@ -61,8 +61,9 @@ def find_pg_bin(root: Path = PG_ROOT) -> Path:
 class PostgresServer:
     """One PostgreSQL cluster in a temp directory; `start()`, then `url(db)`, then `stop()`."""
 
-    def __init__(self, bin_dir: Path | None = None) -> None:
+    def __init__(self, bin_dir: Path | None = None, settings: tuple[str, ...] = ()) -> None:
         self.bin_dir = bin_dir or find_pg_bin()
+        self.settings = settings  # more `name=value` server settings (benchmarks size memory)
         self.version = _version(self.bin_dir)
         self.root = Path(tempfile.mkdtemp(prefix="hotline-pg-", dir=_memory_dir()))
         self.data_dir = self.root / "data"
@@ -77,7 +78,7 @@ class PostgresServer:
             shutil.chown(self.root, SERVICE_USER, SERVICE_USER)
             shutil.chown(self.socket_dir, SERVICE_USER, SERVICE_USER)
         settings = ["listen_addresses=''", f"unix_socket_directories={self.socket_dir}"]
-        options = " ".join(f"-c {s}" for s in (*settings, *_FAST_UNSAFE))
+        options = " ".join(f"-c {s}" for s in (*settings, *_FAST_UNSAFE, *self.settings))
         data = str(self.data_dir)
         self._run("initdb", "-D", data, "-U", SERVICE_USER, "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")  # fmt: skip
