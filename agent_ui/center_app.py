@@ -1,8 +1,9 @@
 """The web app with a running center inside it (`hotline demo` and `hotline serve`).
 
 Both wire the same pieces around their carrier: call records written off the event loop, the
-live desk (board, websocket hub, screen-pops from the customer records, wallboard figures), and
-the app, with the services started in that order and stopped in reverse (records last).
+housekeeping chores (auto-closing resolved tickets), the live desk (board, websocket hub,
+screen-pops from the customer records, wallboard figures), and the app, with the services started
+in that order and stopped in reverse (records last).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from acd.clock import Clock
 from agent_ui.app import BackgroundService, create_app
+from agent_ui.housekeeping import Housekeeping
 from agent_ui.live_desk import CenterLink, LiveDesk
 from agent_ui.screen_pop import CustomerScreenPops
 from config.center import Center
 from config.settings import Settings
 from crm_core.record_writer import BackgroundRecordSink
+from crm_core.tickets import TicketService
 from crm_core.users import UserService
 
 
@@ -41,12 +44,13 @@ def center_app(
     users = user_service if user_service is not None else UserService(sessions, clock)
     pops = CustomerScreenPops(sessions, center.center.default_region, users)
     live = LiveDesk(running, center, pops, records=(sessions, clock))
+    chores = Housekeeping(TicketService(sessions, clock).close_resolved)
     return create_app(
         settings,
         sessions=sessions,
         clock=clock,
         user_service=users,
         center=center,
-        services=[records, live, running],
+        services=[records, chores, live, running],
         live_desk=live,
     )
