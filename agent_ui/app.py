@@ -37,6 +37,7 @@ from agent_ui.routes import (
     pages,
     reports,
     stats,
+    supervise,
     tickets,
 )
 from config.center import Center
@@ -91,7 +92,7 @@ def create_app(
     )
     app.state.hotline = context
     crm = (customer_export, customers, departments, tickets, opportunities, orders)
-    for module in (auth, calls, stats, reports, *crm, desk, live, health, pages):
+    for module in (auth, calls, stats, reports, *crm, desk, supervise, live, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.middleware("http")(_count_requests(context.metrics))

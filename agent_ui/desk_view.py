@@ -163,6 +163,7 @@ class DeskBoard:
             "as_of": now,
             "agents": [agent.as_message() for agent in self.agents.values()],
             "queues": [queue.as_message(now) for queue in self.queues.values()],
+            "pause_reasons": list(self._center.center.pause_reasons),  # for forced pauses
         }
 
     # --- event handlers -----------------------------------------------------------------------

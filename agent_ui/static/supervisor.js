@@ -1,7 +1,8 @@
 // The supervisor wallboard (/supervisor): per queue, who waits now and the longest wait (pushed
 // over the websocket), today's service level with a green/amber/red gauge, ASA, answered and
 // abandoned (GET /api/reports/live, fetched when a push says calls moved, and every 15 s), the
-// agents' states per queue and center-wide, and the agent board with time in state.
+// agents' states per queue and center-wide, and the agent board with time in state, where a
+// supervisor can force a pause (with a reason) or log an agent out.
 
 import { api, noteServerTime, serverNow } from "./api.js";
 import { count, duration, onLanguageChange, percent, t, timeOfDay, tOr } from "./i18n.js";
@@ -29,6 +30,8 @@ const state = {
   figures: null, // GET /api/reports/live
   figuresTimer: null,
   fetching: false,
+  pauseReasons: [], // the center's pause reasons (from the board)
+  figuresFailed: false, // the notice shows the figures' fetch error
 };
 
 // --- what the server says --------------------------------------------------------------------
@@ -40,6 +43,7 @@ function onHello(hello) {
   }
   noteServerTime(hello.board.as_of);
   state.agents = new Map(hello.board.agents.map((agent) => [agent.agent_id, agent]));
+  state.pauseReasons = hello.board.pause_reasons ?? [];
   state.queues = new Map();
   for (const queue of hello.board.queues) putQueue(queue, hello.board.as_of);
   render();
@@ -84,9 +88,11 @@ async function refreshFigures() {
   state.fetching = true;
   try {
     state.figures = await api("/api/reports/live");
-    showNotice("");
+    if (state.figuresFailed) showNotice(""); // clear our own error, not another message
+    state.figuresFailed = false;
     render();
   } catch (error) {
+    state.figuresFailed = true;
     showNotice(t("error.generic", { detail: error.message }));
   } finally {
     state.fetching = false;
@@ -205,10 +211,48 @@ function renderAgents() {
     since.dataset.field = "time";
     const stateCell = element("td");
     stateCell.append(badge);
-    row.append(element("td", agent.name), stateCell, since);
+    row.append(element("td", agent.name), stateCell, since, actionsCell(agent));
     return row;
   });
   $("agents").replaceChildren(...rows);
+}
+
+/** Force a pause (reason chosen beside it) or a log-out; nothing for a logged-out agent. */
+function actionsCell(agent) {
+  const cell = element("td", undefined, "agent-actions");
+  if (agent.state === "logged-out") return cell;
+  const reason = element("select");
+  reason.setAttribute("aria-label", t("agent.pause_reason"));
+  reason.dataset.field = "reason";
+  for (const key of state.pauseReasons) {
+    const option = element("option", tOr(`reason.${key}`, key));
+    option.value = key;
+    reason.append(option);
+  }
+  const pause = element("button", t("sup.force_pause"));
+  pause.dataset.action = "pause";
+  pause.disabled = agent.state === "paused" || state.pauseReasons.length === 0;
+  pause.addEventListener("click", () =>
+    act(agent, "pause", t("sup.force_pause"), { reason: reason.value }),
+  );
+  const logout = element("button", t("sup.force_logout"));
+  logout.dataset.action = "logout";
+  logout.addEventListener("click", () => {
+    if (!confirm(t("sup.confirm_logout", { name: agent.name }))) return;
+    act(agent, "logout", t("sup.force_logout"));
+  });
+  cell.append(reason, pause, logout);
+  return cell;
+}
+
+async function act(agent, action, label, body) {
+  const path = `/api/supervisor/agents/${encodeURIComponent(agent.agent_id)}/${action}`;
+  try {
+    await api(path, { method: "POST", body });
+    showNotice(t("sup.acted", { action: label, name: agent.name }));
+  } catch (error) {
+    showNotice(error.message);
+  }
 }
 
 /** The clocks: longest waits and times in state. */

@@ -5,6 +5,10 @@ out one per 20 ms tick in sequence order (RFC 3550 §5.1: the sequence number le
 restore order). Late and duplicate frames are dropped, a missing frame is concealed by repeating
 the last good one a few times and then by silence, and the buffer never holds more than
 `capacity` frames. It counts in packets, not time: the caller's 20 ms tick is the clock.
+
+Sequence numbers belong to one source (SSRC): a new SSRC starts afresh. So does a stream that
+jumps back: a run of "late" packets longer than a reordering could explain means the numbering
+restarted lower, and dropping them all would silence the rest of the call.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from telephony.media.codecs import SILENT_PCM_FRAME
 
 SEQ_MOD = 1 << 16
 RESYNC_GAP = 3000  # a jump this large is a new stream (RFC 3550 A.1 MAX_DROPOUT), not loss
+LATE_RUN_RESYNC = 25  # this many late packets in a row (half a second): the stream went back
 
 
 @dataclass(slots=True)
@@ -51,18 +56,29 @@ class JitterBuffer:
         self._playing = False
         self._last: bytes = silence
         self._repeats = 0
+        self._ssrc: int | None = None
+        self._late_run = 0
 
     def __len__(self) -> int:
         return len(self._frames)
 
-    def put(self, sequence_number: int, frame: bytes) -> bool:
-        """Store a frame; False if it was late, a duplicate, or pushed out by a jump."""
+    def put(self, sequence_number: int, frame: bytes, ssrc: int | None = None) -> bool:
+        """Store a frame of source `ssrc`; False if it was late, a duplicate, or pushed out by a
+        jump."""
+        if ssrc is not None and ssrc != self._ssrc:
+            if self._ssrc is not None:
+                self._restart(sequence_number)
+            self._ssrc = ssrc
         if self._next is None:
             self._next = sequence_number
         ahead = (sequence_number - self._next) % SEQ_MOD
         if ahead >= SEQ_MOD - RESYNC_GAP:  # behind the playout point
-            self.stats.late += 1
-            return False
+            self._late_run += 1
+            if self._late_run < LATE_RUN_RESYNC:
+                self.stats.late += 1
+                return False
+            ahead = RESYNC_GAP  # not late: the numbering went back; follow it
+        self._late_run = 0
         if ahead >= RESYNC_GAP:
             self._restart(sequence_number)
             ahead = 0

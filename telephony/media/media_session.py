@@ -148,7 +148,8 @@ class MediaSession:
 
     def _received(self, packet: RtpPacket) -> None:
         if packet.payload_type == self.endpoint.payload_type:
-            self.jitter.put(packet.sequence_number, self.endpoint.codec.decode(packet.payload))
+            frame = self.endpoint.codec.decode(packet.payload)
+            self.jitter.put(packet.sequence_number, frame, packet.ssrc)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -87,3 +87,23 @@ def test_given_no_session_when_opening_the_wallboard_then_the_login_page_comes(
     page = browse(None, "/supervisor")
     expect(page).to_have_url(re.compile(r"/\?next=/supervisor$"))
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def test_given_a_supervisor_when_forcing_a_pause_and_a_logout_then_the_agent_follows(
+    browse: Browse, api_as: ApiAs
+) -> None:
+    li = api_as("li")
+    assert li.post("/api/desk/login").status == 202
+    page = browse("boss", "/supervisor")
+    expect(agent_state(page, "li")).to_have_text("Ready")
+    row = page.locator('[data-agent="li"]')
+    row.locator('[data-field="reason"]').select_option("lunch")
+    row.locator('[data-action="pause"]').click()
+    expect(agent_state(page, "li")).to_have_text(re.compile("Paused.*"))
+    assert li.get("/api/desk").json()["agent"]["state"] == "paused"
+    expect(page.locator("#notice")).to_contain_text("Li")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('[data-agent="li"] [data-action="logout"]').click()
+    expect(agent_state(page, "li")).to_have_text("Logged out")
+    expect(page.locator('[data-agent="li"] [data-action="logout"]')).to_have_count(0)

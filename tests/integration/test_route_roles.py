@@ -16,7 +16,7 @@ import pytest
 from web_support import ManualClock, WebHarness, login, web_settings
 
 from acd.bus import EventBus
-from acd.events import Event
+from acd.events import AgentLogoutRequested, AgentPauseRequested, AgentStateChanged, Event
 from acd.presence import AgentPresence
 from agent_ui.live_desk import LiveDesk
 from config.center import AgentDef, Center, QueueDef
@@ -94,6 +94,8 @@ NEEDS: dict[str, str] = {
     "POST /api/desk/hangup": "desk",
     "POST /api/desk/wrap-up/extend": "desk",
     "POST /api/desk/disposition": "desk",
+    "POST /api/supervisor/agents/{agent_id}/pause": "supervisor",
+    "POST /api/supervisor/agents/{agent_id}/logout": "supervisor",
     "GET /api/board": "supervisor",
 }
 
@@ -162,6 +164,7 @@ def _concrete(path: str) -> str:
         .replace("{user_id}", "999")
         .replace("{ticket_id}", "999")
         .replace("{opportunity_id}", "999")
+        .replace("{agent_id}", "li")
     )
 
 
@@ -203,4 +206,43 @@ async def test_given_an_agent_whose_phone_is_not_registered_then_ready_is_refuse
             response = await client.post(f"/api/desk/{action}")
             assert response.status_code == 409
             assert response.json()["detail"] == "phone of li is not registered"
+    assert link.submitted == []
+
+
+def _logged_in(harness, agent_id: str = "li") -> None:
+    harness.app.state.hotline.live.board.apply(
+        AgentStateChanged(at=1.0, agent_id=agent_id, state="available", previous="logged_out")
+    )
+
+
+async def test_given_supervisor_when_forcing_pause_and_logout_then_events_for_that_agent(harness):
+    _logged_in(harness)
+    link = harness.app.state.hotline.live.link
+    async with harness.client() as client:
+        await login(client, "supervisor")
+        paused = await client.post("/api/supervisor/agents/li/pause", json={"reason": "break"})
+        out = await client.post("/api/supervisor/agents/li/logout")
+    assert (paused.status_code, out.status_code) == (202, 202)
+    pause, logout = link.submitted
+    assert isinstance(pause, AgentPauseRequested)
+    assert (pause.agent_id, pause.reason) == ("li", "break")
+    assert isinstance(logout, AgentLogoutRequested)
+    assert logout.agent_id == "li"
+
+
+async def test_given_bad_targets_when_supervisor_acts_then_404_409_422_and_nothing_submitted(
+    harness,
+):
+    link = harness.app.state.hotline.live.link
+    async with harness.client() as client:
+        await login(client, "supervisor")
+        unknown = await client.post("/api/supervisor/agents/zz/logout")
+        logged_out = await client.post("/api/supervisor/agents/li/logout")
+        _logged_in(harness)
+        bad_reason = await client.post("/api/supervisor/agents/li/pause", json={"reason": "nap"})
+    assert unknown.status_code == 404
+    assert logged_out.status_code == 409
+    assert logged_out.json()["detail"] == "that agent is not logged in"
+    assert bad_reason.status_code == 422
+    assert "unknown pause reason 'nap'" in bad_reason.json()["detail"]
     assert link.submitted == []

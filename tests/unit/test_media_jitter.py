@@ -91,3 +91,34 @@ def test_given_underrun_when_ticked_then_none_until_refilled():
 def test_given_bad_sizes_when_built_then_value_error(depth, capacity):
     with pytest.raises(ValueError, match="depth"):
         JitterBuffer(depth=depth, capacity=capacity)
+
+
+def test_given_a_new_ssrc_when_put_then_its_numbering_starts_afresh():
+    buffer = JitterBuffer(depth=2, capacity=8, silence=SILENCE)
+    for seq in (40_000, 40_001, 40_002):
+        assert buffer.put(seq, frame(1), ssrc=0xAAAA)
+    # A source whose numbers sit just below the old ones would otherwise be "late" forever.
+    for seq in (39_000, 39_001, 39_002):
+        assert buffer.put(seq, frame(2), ssrc=0xBBBB)
+    assert drain(buffer, 3) == [frame(2)] * 3
+
+
+def test_given_the_same_source_numbering_back_by_less_than_a_dropout_then_followed_after_a_run():
+    buffer = JitterBuffer(depth=2, capacity=8, silence=SILENCE)
+    for seq in range(1000, 1010):
+        buffer.put(seq, frame(1))
+    drain(buffer, 10)
+    accepted = [buffer.put(seq, frame(2)) for seq in range(500, 540)]
+    assert accepted[:24] == [False] * 24  # a few late packets are just late
+    assert all(accepted[24:])  # a long run means the stream went back: follow it
+    assert frame(2) in drain(buffer, 5)
+
+
+def test_given_one_late_packet_amid_good_ones_then_dropped_without_losing_the_stream():
+    buffer = JitterBuffer(depth=2, capacity=8, silence=SILENCE)
+    for seq in (100, 101, 102):
+        buffer.put(seq, frame(seq))
+    drain(buffer, 2)
+    assert not buffer.put(99, frame(99))
+    assert buffer.put(103, frame(103))
+    assert drain(buffer, 2) == [frame(102), frame(103)]
