@@ -2,7 +2,9 @@
 
 Today runs from local midnight (center time zone) to `now`; the figures are the report's (same
 definitions, same code), with `still_waiting` the callers in a queue right now and
-`oldest_wait_s` how long the longest of them has waited.
+`oldest_wait_s` how long the longest of them has waited. `hours` is the wallboard's chart: calls
+offered, answered and abandoned in each clock hour of the last few (today's only), oldest
+first, hours without calls included as zeros.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ LIVE_FIGURES = (
     "longest_wait_s",
     "aht_s",
 )
+CHART_HOURS = 8
+CHART_FIGURES = ("offered", "answered", "abandoned")
+HOUR_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class LiveFigures:
     threshold_s: float
     center: dict[str, Any]
     queues: list[dict[str, Any]]
+    hours: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
         """For a JSON response."""
@@ -61,6 +67,7 @@ class LiveFigures:
             "threshold_s": self.threshold_s,
             "center": self.center,
             "queues": self.queues,
+            "hours": self.hours,
         }
 
 
@@ -82,7 +89,7 @@ def live_figures(data: ReportData, center: Center, now: float) -> LiveFigures:
     """Today's figures up to `now` from report data that covers today."""
     tz = ZoneInfo(center.center.timezone)
     start, end = day_window(local_day(now, tz), tz)
-    spec = ReportSpec(start=start, end=end, interval=parse_interval("day"), as_of=now)
+    spec = ReportSpec(start=start, end=end, interval=parse_interval("60m"), as_of=now)
     report = build_report(data, center, spec)
     oldest = _oldest_waits(data, start, now)
     totals = {name: _plain(report.summary.get(name)) for name in LIVE_FIGURES}
@@ -102,7 +109,26 @@ def live_figures(data: ReportData, center: Center, now: float) -> LiveFigures:
         threshold_s=report.threshold_s,
         center=totals,
         queues=queues,
+        hours=_last_hours(report.by_interval, start, now, tz),
     )
+
+
+def _last_hours(
+    by_interval: Any, day_start: float, now: float, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The chart's hours: up to CHART_HOURS clock hours of today, the current one last."""
+    counted = {
+        int(row["interval_start"]): row for row in by_interval.to_dict("records")
+    }  # hours with calls; the others are zeros
+    current = day_start + ((now - day_start) // HOUR_S) * HOUR_S
+    first = max(day_start, current - (CHART_HOURS - 1) * HOUR_S)
+    hours = []
+    for start in np.arange(first, current + 1, HOUR_S):
+        row = counted.get(int(start), {})
+        hour: dict[str, Any] = {"start": datetime.fromtimestamp(float(start), tz).isoformat()}
+        hour |= {name: int(_plain(row.get(name)) or 0) for name in CHART_FIGURES}
+        hours.append(hour)
+    return hours
 
 
 def today_so_far(sessions: sessionmaker[Session], center: Center, now: float) -> LiveFigures:

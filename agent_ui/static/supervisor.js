@@ -5,6 +5,7 @@
 // supervisor can force a pause (with a reason) or log an agent out.
 
 import { api, noteServerTime, serverNow } from "./api.js";
+import { hoursLegend, renderHoursChart } from "./hours_chart.js";
 import { count, duration, onLanguageChange, percent, t, timeOfDay, tOr } from "./i18n.js";
 import { LiveLink } from "./live.js";
 import { $, element, isStaff, showLinkStatus, showNotice, startPage } from "./page.js";
@@ -129,9 +130,16 @@ function render() {
   $("queues").replaceChildren(...names.map((name) => queueTile(name, figures.get(name))));
   $("no-queues").hidden = names.length > 0;
   renderAgents();
+  renderHoursChart($("hours-chart"), state.figures?.hours ?? [], t, hourOfDay);
+  $("hours-legend").replaceChildren(...hoursLegend(t));
   const asOf = state.figures?.as_of;
   $("as-of").textContent = asOf ? t("sup.as_of", { time: timeOfDay(Date.parse(asOf) / 1000) }) : "";
   tick();
+}
+
+/** "09:00" for an ISO time with offset: the hour as the center's clock shows it. */
+function hourOfDay(iso) {
+  return iso.slice(11, 16);
 }
 
 function renderTotals() {

@@ -72,6 +72,17 @@ def test_given_a_supervisor_when_a_call_comes_and_goes_then_the_counters_move(
     expect(tile_figure(page, "sales", "sl")).to_have_text("100%")
     expect(page.locator('[data-queue="sales"]')).to_have_attribute("data-level", "good")
 
+    # The chart of the last hours: this hour's bars show the call, the earlier ones are empty.
+    chart = page.locator("#hours-chart")
+    expect(
+        chart.locator("g[data-hour]").last.locator('[data-series="answered"]')
+    ).to_have_attribute("data-value", "1")
+    expect(chart.locator('[data-series="offered"][data-value="1"]')).to_have_count(1)
+    expect(chart.locator('[data-series="abandoned"][data-value="0"]')).to_have_count(
+        chart.locator("g[data-hour]").count()
+    )
+    expect(page.locator("#hours-legend li")).to_have_count(3)
+
 
 def test_given_an_agent_when_opening_the_wallboard_then_it_says_it_is_for_supervisors(
     browse: Browse,

@@ -92,3 +92,23 @@ def test_day_window_and_previous_day_across_dst():
 
 def test_daily_report_file_name(tmp_path):
     assert daily_report_path(tmp_path, date(2026, 1, 5)).name == "hotline-report-2026-01-05.xlsx"
+
+
+def test_the_chart_has_the_last_eight_clock_hours_with_zeros_and_adds_up_to_today():
+    figures = live_at(HOUR * 1.5)  # 10:30 local, calls between 9:00 and 10:00
+    hours = figures["hours"]
+    assert [h["start"][11:16] for h in hours] == [f"{h:02d}:00" for h in range(3, 11)]
+    by_hour = {h["start"][11:13]: h for h in hours}
+    assert (by_hour["09"]["offered"], by_hour["09"]["answered"]) == (7, 3)
+    assert by_hour["10"] == {**by_hour["10"], "offered": 0, "answered": 0, "abandoned": 0}
+    for name in ("offered", "answered", "abandoned"):
+        assert sum(h[name] for h in hours) == figures["center"][name]
+
+
+def test_early_in_the_day_the_chart_starts_at_midnight():
+    from reporting.live import live_figures
+
+    now = T0 - 8 * HOUR + 1800  # 01:30 local: no calls yet today
+    figures = live_figures(data_from_lists([], []), small_center(), now).as_dict()
+    assert [h["start"][11:16] for h in figures["hours"]] == ["00:00", "01:00"]
+    assert all(h["offered"] == 0 for h in figures["hours"])
