@@ -369,11 +369,11 @@ def open_tickets_of(
 
 
 def _open_ticket(
-    id: int, subject: str, status: str, priority: str, created: datetime, due: datetime | None,
-    assignee: int | None,
+    ticket_id: int, subject: str, status: str, priority: str, created: datetime,
+    due: datetime | None, assignee: int | None,
 ) -> OpenTicket:  # fmt: skip
     return OpenTicket(
-        id=id,
+        id=ticket_id,
         subject=subject,
         status=status,
         priority=priority,

@@ -49,6 +49,16 @@ MyAgent = Annotated[str, Depends(my_agent)]
 ACCEPTED = status.HTTP_202_ACCEPTED
 
 
+def require_pause_reason(context: ContextDep, reason: str) -> None:
+    """422 unless `reason` is one of the center's pause reasons."""
+    reasons = context.center.center.pause_reasons
+    if reason not in reasons:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            detail=f"unknown pause reason {reason!r}; use one of {', '.join(reasons)}",
+        )
+
+
 def _conflict(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
 
@@ -88,12 +98,7 @@ async def pause(
     body: PauseRequest, agent_id: MyAgent, live: LiveDep, context: ContextDep
 ) -> Accepted:
     """Pause with a reason (after the current call, if on one)."""
-    if body.reason not in context.center.center.pause_reasons:
-        reasons = ", ".join(context.center.center.pause_reasons)
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            detail=f"unknown pause reason {body.reason!r}; use one of {reasons}",
-        )
+    require_pause_reason(context, body.reason)
     event = ev.AgentPauseRequested(at=context.clock.now(), agent_id=agent_id, reason=body.reason)
     live.link.submit(event)
     return Accepted()

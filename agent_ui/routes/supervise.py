@@ -15,7 +15,7 @@ from acd.presence import AgentState
 from agent_ui.deps import ContextDep, SupervisorUser
 from agent_ui.desk_schemas import Accepted, PauseRequest
 from agent_ui.live_desk import LiveDesk
-from agent_ui.routes.desk import ACCEPTED, LiveDep
+from agent_ui.routes.desk import ACCEPTED, LiveDep, require_pause_reason
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api/supervisor/agents", tags=["supervisor actions"])
@@ -36,12 +36,7 @@ async def force_pause(
 ) -> Accepted:
     """Pause the agent with a reason (after their current call)."""
     _logged_in_agent(live, agent_id)
-    reasons = context.center.center.pause_reasons
-    if body.reason not in reasons:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            detail=f"unknown pause reason {body.reason!r}; use one of {', '.join(reasons)}",
-        )
+    require_pause_reason(context, body.reason)
     log.info("supervisor paused agent", agent_id=agent_id, by=user.username, reason=body.reason)
     live.link.submit(
         ev.AgentPauseRequested(at=context.clock.now(), agent_id=agent_id, reason=body.reason)

@@ -166,8 +166,8 @@ class CallerLeg:
         """Send a BYE in the dialog (§15.1.1)."""
         if self.dialog is not None:
             source = self.source
-            tcp = source is not None and self._sip.over_tcp(source)
-            peer = source if tcp and source is not None else dialog_peer(self.dialog)
+            on_its_flow = source is not None and self._sip.over_tcp(source)
+            peer = source if on_its_flow and source else dialog_peer(self.dialog)
             self._sip.send(self.dialog.bye(self._sip.via(peer)), peer)
 
     def reinvite(self, request: SipRequest, key: TransactionKey) -> None:

@@ -41,7 +41,6 @@ class RtcpSchedule:
         self._rng = rng or random.Random()
         self._due: dict[Reporting, float] = {}
         self._timer: Timer | None = None
-        self.sent = 0
 
     def __len__(self) -> int:
         return len(self._due)
@@ -69,6 +68,5 @@ class RtcpSchedule:
                 del self._due[endpoint]
             elif due <= now:
                 endpoint.send_report(now)
-                self.sent += 1
                 self._due[endpoint] = now + self._next_interval()
         self._timer = self._clock.call_later(CHECK_EVERY_S, self._check) if self._due else None

@@ -279,7 +279,6 @@ def pyvoip_step(work: Path, legs: int, hold_s: float) -> dict[str, Any]:
     finally:
         stop(registrar)
         node.quit()
-        stop(node.process)  # type: ignore[arg-type]
     return {"legs": legs, "cpu_pct": round(cpu_pct, 1), **result}
 
 

@@ -34,9 +34,11 @@ pytestmark = [
 ]
 
 
+@pytest.mark.parametrize("transport", [(), ("-t", "t1")], ids=["udp", "tcp"])
 async def test_given_ivr_call_when_caller_presses_1_and_agent_answers_then_bridged_both_ways(
-    tmp_path,
+    tmp_path, transport
 ):
+    # Over TCP the caller gets our BYE (the scenario's end) only on its own connection.
     harness = await start_harness(carrier_center(), telephony_def(tmp_path))
     agent = AgentPhone("1001")
     work = prepare_sipp_dir(tmp_path)
@@ -44,7 +46,7 @@ async def test_given_ivr_call_when_caller_presses_1_and_agent_answers_then_bridg
         await start_phone(VoIP, harness, agent)
         harness.login("a1")
         await harness.wait_for(ev.AgentStateChanged, agent_id="a1", state="available")
-        code, errors = await run_sipp(work, "ivr_to_agent.xml", harness.address)
+        code, errors = await run_sipp(work, "ivr_to_agent.xml", harness.address, *transport)
         await harness.wait_for(ev.CallFinished)
         await asyncio.to_thread(agent.done.wait, 10)
     finally:

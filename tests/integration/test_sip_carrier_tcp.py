@@ -1,6 +1,6 @@
 """SIP over TCP (RFC 3261 §18) with real peers: SIPp callers and phones on a TCP connection
-(`-t t1`), the carrier listening on TCP on its UDP port. A TCP caller is bridged to a pyVoIP
-phone on UDP with audio both ways and gets our BYE on its own connection; a TCP caller hanging up
+(`-t t1`), the carrier listening on TCP on its UDP port. (A TCP caller bridged to a pyVoIP phone
+on UDP is the whole-call test in test_sip_carrier_call.py, run over both.) A TCP caller hanging up
 in the queue is an abandon; a phone registers over TCP and is rung over that connection; and
 garbage on a TCP connection closes it without harming the calls."""
 
@@ -12,15 +12,12 @@ import socket
 import pytest
 from sip_carrier_support import (
     PASSWORDS,
-    AgentPhone,
     carrier_center,
     prepare_sipp_dir,
     run_sipp,
     sipp_available,
     start_harness,
-    start_phone,
     start_sipp,
-    stop_phone,
     telephony_def,
 )
 
@@ -32,7 +29,6 @@ from telephony.sip.message import SipMessage, SipRequest, SipResponse, parse_mes
 from telephony.sip.transport import StreamFramer
 from telephony.sip.uri import NameAddr, SipUri
 
-VoIP = pytest.importorskip("pyVoIP.VoIP")
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.timeout(120),
@@ -40,31 +36,6 @@ pytestmark = [
 ]
 TCP = ("-t", "t1")
 TCP_PARAM: dict[str, str | None] = {"transport": "tcp"}
-
-
-async def test_given_tcp_caller_when_bridged_to_udp_phone_then_audio_and_our_bye_over_tcp(
-    tmp_path,
-):
-    harness = await start_harness(carrier_center(), telephony_def(tmp_path))
-    agent = AgentPhone("1001")
-    work = prepare_sipp_dir(tmp_path)
-    try:
-        await start_phone(VoIP, harness, agent)
-        harness.login("a1")
-        await harness.wait_for(ev.AgentStateChanged, agent_id="a1", state="available")
-        code, errors = await run_sipp(work, "ivr_to_agent.xml", harness.address, *TCP)
-        await harness.wait_for(ev.CallFinished)
-        await asyncio.to_thread(agent.done.wait, 10)
-    finally:
-        await stop_phone(agent)
-        await harness.close()
-    assert code == 0, errors  # the scenario ends on our BYE, which only its TCP socket can get
-    assert [d.digits for d in harness.of(ev.DigitsCollected)] == ["1"]
-    (completed,) = harness.of(ev.CallCompleted)
-    assert completed.by == "agent"
-    assert agent.heard_caller, "the caller's tone did not reach the agent"
-    assert agent.heard_itself, "the agent's tone did not come back from the caller"
-    assert harness.stack.carrier.active_calls == 0
 
 
 async def test_given_tcp_caller_waiting_when_it_hangs_up_then_abandon(tmp_path):
