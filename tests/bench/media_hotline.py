@@ -21,12 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
-
-import structlog
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -34,6 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from integration.sip_carrier_support import start_harness, time_now, write_prompts  # noqa: E402
 
 from acd import events as ev  # noqa: E402
+from agent_ui.cli.log_setup import configure_logging  # noqa: E402
 from agent_ui.cli.server_cmd import run_loop  # noqa: E402
 from config.center import AgentDef, Center, QueueDef  # noqa: E402
 from config.telephony import MediaDef, SipDef, TelephonyDef, TrunkDef  # noqa: E402
@@ -149,10 +147,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     args = parser.parse_args()
-    structlog.configure(  # stdout is the driver's line protocol; the log goes to stderr
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    )
+    configure_logging("INFO")  # as `hotline serve`: to stderr (stdout is the line protocol)
     _recording_attach()
     if args.loop == "uvloop":
         run_loop(serve(args.agents, args.rtp_first, args.work))  # as `hotline serve` runs
